@@ -1,0 +1,74 @@
+import { ConfigError, CountdError } from '../src/errors/index.js';
+import { EXIT_FAILURE, EXIT_USAGE, type Command, type CommandIo } from './cli/command.js';
+import { UsageError } from './cli/usage-error.js';
+import { commands } from './commands/index.js';
+
+const USAGE = `countd: distributed counters on Redis
+
+Usage: countd <command> [options]
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`).join('\n')}
+
+Every command takes --help. Configuration comes from COUNTD_* environment variables,
+overridden by flags; see the README for the full list.
+Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration.
+`;
+
+/** Runs the CLI; returns the process exit code. */
+export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const args = argv.filter((a) => a !== '--verbose');
+  const [name, ...rest] = args;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(USAGE);
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  const command: Command | undefined = commands.find((c) => c.name === name);
+  if (command === undefined) {
+    io.stderr.write(`countd: unknown command "${name}"\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(command.help);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    return reportError(err, io, verbose);
+  }
+}
+
+function reportError(err: unknown, io: CommandIo, verbose: boolean): number {
+  if (err instanceof UsageError || err instanceof ConfigError) {
+    io.stderr.write(`${err.message}\n`);
+    return EXIT_USAGE;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr.write(`countd: ${message}\n`);
+  if (verbose && err instanceof Error && err.stack !== undefined) io.stderr.write(`${err.stack}\n`);
+  else if (!(err instanceof CountdError)) io.stderr.write('(run with --verbose for details)\n');
+  return EXIT_FAILURE;
+}
+
+function processIo(): CommandIo {
+  const controller = new AbortController();
+  const stop = () => {
+    if (controller.signal.aborted) {
+      // A second Ctrl-C means "now": the drain is abandoned, unflushed jobs are redelivered.
+      process.stderr.write('countd: second signal, exiting without waiting\n');
+      process.exit(130);
+    }
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return {
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    stopSignal: controller.signal,
+  };
+}

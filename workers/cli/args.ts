@@ -1,0 +1,95 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './usage-error.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Parsed flags and positionals; `help` is true when `--help`/`-h` was given. */
+export interface ParsedArgs {
+  readonly values: Readonly<Record<string, string | boolean | string[] | undefined>>;
+  readonly positionals: readonly string[];
+  readonly help: boolean;
+}
+
+/** Wraps `util.parseArgs` so unknown flags and missing values become {@link UsageError}s. */
+export function parseCommandArgs(
+  command: string,
+  args: readonly string[],
+  options: Options,
+): ParsedArgs {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values, positionals, help: values.help === true };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new UsageError(`countd ${command}: ${message.replace(/\. To specify .*$/s, '')}`);
+  }
+}
+
+/** Reads a string flag, or undefined. */
+export function stringFlag(parsed: ParsedArgs, name: string): string | undefined {
+  const value = parsed.values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Parses an integer flag within bounds, naming the flag in the error. */
+export function intFlag(
+  parsed: ParsedArgs,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number = Number.MAX_SAFE_INTEGER,
+): number {
+  const raw = stringFlag(parsed, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw.replace(/_/g, '')))
+    throw new UsageError(`--${name}: "${raw}" is not an integer`);
+  const value = Number(raw.replace(/_/g, ''));
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${name}: ${raw} is out of range (${min}..${max})`);
+  }
+  return value;
+}
+
+/** Parses a decimal flag within bounds, naming the flag in the error. */
+export function numberFlag(
+  parsed: ParsedArgs,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = stringFlag(parsed, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+    throw new UsageError(`--${name}: "${raw}" must be a number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** Reads names from positionals, or one per line from stdin when the only positional is `-`. */
+export async function namesFromArgs(
+  positionals: readonly string[],
+  stdin: NodeJS.ReadableStream,
+  command: string,
+): Promise<string[]> {
+  if (positionals.length === 1 && positionals[0] === '-') {
+    let text = '';
+    for await (const chunk of stdin)
+      text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    return text
+      .split('\n')
+      .map((line) => line.replace(/\r$/, ''))
+      .filter((line) => line !== '');
+  }
+  if (positionals.length === 0)
+    throw new UsageError(
+      `countd ${command}: give at least one counter name, or - to read names from stdin`,
+    );
+  return [...positionals];
+}

@@ -1,0 +1,4 @@
+import type { Command } from '../cli/command.js';
+
+/** Every subcommand, in the order `countd --help` lists them. Each lives in its own file. */
+export const commands: readonly Command[] = [];
