@@ -1,0 +1,2 @@
+export { WorkerMetrics, type WorkerStateSource } from './worker-metrics.js';
+export { ProducerMetrics } from './producer-metrics.js';

@@ -1,0 +1,28 @@
+import { Counter, type Registry } from 'prom-client';
+
+/** Producer-side metrics; pass to a Producer through its `metrics` option. */
+export class ProducerMetrics {
+  readonly incrementsEnqueued: Counter;
+  readonly jobsEnqueued: Counter;
+  readonly enqueueErrors: Counter<'reason'>;
+
+  constructor(readonly registry: Registry) {
+    const registers = [registry];
+    this.incrementsEnqueued = new Counter({
+      name: 'countd_increments_enqueued_total',
+      help: 'Increments confirmed durable in the queue',
+      registers,
+    });
+    this.jobsEnqueued = new Counter({
+      name: 'countd_jobs_enqueued_total',
+      help: 'Batches (jobs) confirmed durable in the queue',
+      registers,
+    });
+    this.enqueueErrors = new Counter({
+      name: 'countd_enqueue_errors_total',
+      help: 'Batches the producer could not get into the queue (after retries) or refused (buffer full)',
+      labelNames: ['reason'],
+      registers,
+    });
+  }
+}
