@@ -1,0 +1,113 @@
+import { ConfigError } from '../errors/index.js';
+import type { NodeSpec } from './node-spec.js';
+import type { RedisConnection } from './redis-url.js';
+import { SETTINGS, type LogLevel, type SettingName } from './settings.js';
+
+/** The whole configuration, parsed once at the edge and frozen. */
+export interface CountdConfig {
+  readonly queue: RedisConnection | undefined;
+  readonly queueName: string;
+  readonly nodes: readonly NodeSpec[] | undefined;
+  readonly prefix: string;
+  readonly buckets: number;
+  readonly ringAlgorithm: 'ketama' | 'points';
+  readonly ringPoints: number;
+  readonly flushIntervalMs: number;
+  readonly concurrency: number;
+  readonly maxBufferCounters: number;
+  readonly maxBufferBytes: number;
+  readonly maxScriptCounters: number;
+  readonly flushParallelism: number;
+  readonly markerTtlSeconds: number;
+  readonly markerGraceSeconds: number;
+  readonly publishUpdates: boolean;
+  readonly shutdownTimeoutMs: number;
+  readonly metricsHost: string;
+  readonly metricsPort: number;
+  readonly logLevel: LogLevel;
+}
+
+const DEFAULTS: Omit<CountdConfig, 'queue' | 'nodes'> = {
+  queueName: 'countd',
+  prefix: 'countd',
+  buckets: 4096,
+  ringAlgorithm: 'ketama',
+  ringPoints: 160,
+  flushIntervalMs: 1000,
+  concurrency: 2000,
+  maxBufferCounters: 1_000_000,
+  maxBufferBytes: 128 * 1024 * 1024,
+  maxScriptCounters: 5000,
+  flushParallelism: 4,
+  markerTtlSeconds: 86_400,
+  markerGraceSeconds: 300,
+  publishUpdates: true,
+  shutdownTimeoutMs: 30_000,
+  metricsHost: '127.0.0.1',
+  metricsPort: 9464,
+  logLevel: 'info',
+};
+
+/** Names of the flags every command understands (`--queue-url`, `--nodes`, ...). */
+export const CONFIG_FLAGS: readonly string[] = Object.values(SETTINGS).map((s) => s.flag);
+
+/**
+ * Builds the config from environment variables, overridden by flags (`{ 'queue-url': '...' }`).
+ * Unknown `COUNTD_*` variables are rejected too: a typo must not silently fall back to a default.
+ */
+export function parseConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  flags: Readonly<Record<string, string | undefined>> = {},
+): CountdConfig {
+  const known = new Set<string>(Object.values(SETTINGS).map((s) => s.env));
+  const extra = [
+    'COUNTD_TEST_REDIS',
+    'COUNTD_TEST_REDIS_IMAGE',
+    'COUNTD_REDIS_SERVER',
+    'COUNTD_DATA_DIR',
+  ];
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('COUNTD_') && !known.has(name) && !extra.includes(name)) {
+      throw new ConfigError(name, 'unknown setting (see the README for the COUNTD_* variables)');
+    }
+  }
+  const out: Record<string, unknown> = { ...DEFAULTS, queue: undefined, nodes: undefined };
+  for (const [key, setting] of Object.entries(SETTINGS) as [
+    SettingName,
+    (typeof SETTINGS)[SettingName],
+  ][]) {
+    const fromFlag = flags[setting.flag];
+    const fromEnv = env[setting.env];
+    const [raw, source] =
+      fromFlag !== undefined
+        ? [fromFlag, `--${setting.flag}`]
+        : fromEnv !== undefined && fromEnv !== ''
+          ? [fromEnv, setting.env]
+          : [undefined, ''];
+    if (raw === undefined) continue;
+    out[key === 'queueUrl' ? 'queue' : key] = setting.parse(raw, source);
+  }
+  return Object.freeze(out) as unknown as CountdConfig;
+}
+
+/** The queue connection, or a ConfigError that says how to provide it. */
+export function requireQueue(config: CountdConfig): RedisConnection {
+  if (config.queue === undefined) {
+    throw new ConfigError(
+      SETTINGS.queueUrl.env,
+      'not set (expected redis://host:port, or use --queue-url)',
+    );
+  }
+  return config.queue;
+}
+
+/** The storage nodes, or a ConfigError that says how to provide them. */
+export function requireNodes(config: CountdConfig): readonly NodeSpec[] {
+  if (config.nodes === undefined) {
+    throw new ConfigError(
+      SETTINGS.nodes.env,
+      'not set (expected id[:weight]=url,..., or use --nodes)',
+    );
+  }
+  return config.nodes;
+}

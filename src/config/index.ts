@@ -1,0 +1,17 @@
+export {
+  parseConfig,
+  requireQueue,
+  requireNodes,
+  CONFIG_FLAGS,
+  type CountdConfig,
+} from './countd-config.js';
+export { SETTINGS, type Setting, type SettingName, type LogLevel } from './settings.js';
+export {
+  parseNodeList,
+  validateNodeId,
+  parseWeight,
+  NODE_ID_PATTERN,
+  type NodeSpec,
+} from './node-spec.js';
+export { parseRedisUrl, redactUrl, type RedisConnection } from './redis-url.js';
+export { toRedisOptions } from './redis-options.js';

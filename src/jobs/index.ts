@@ -1,0 +1,7 @@
+export {
+  parseJobPayload,
+  PAYLOAD_VERSION,
+  MAX_JOB_PAIRS,
+  JOB_NAME,
+  type JobPayload,
+} from './job-payload.js';

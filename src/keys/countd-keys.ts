@@ -1,0 +1,34 @@
+/**
+ * Every Redis key and channel countd uses, in one place (STYLE: no string-built keys elsewhere).
+ *
+ * Storage nodes: `<prefix>:t:<bucket>` hashes of counters, `<prefix>:applied:<jobId>` markers,
+ * `<prefix>:updates` pub/sub channel. Queue Redis: `<prefix>:fleet:<queue>:ring`.
+ */
+export class CountdKeys {
+  constructor(readonly prefix: string) {}
+
+  /** The hash that holds the counters of one bucket. */
+  bucket(bucket: number): string {
+    return `${this.prefix}:t:${bucket}`;
+  }
+
+  /** Glob matching every counter hash of this prefix, for SCAN. */
+  bucketPattern(): string {
+    return `${this.prefix}:t:*`;
+  }
+
+  /** Marker saying a job's part for this node has been applied (exactly-once protocol). */
+  applied(jobId: string): string {
+    return `${this.prefix}:applied:${jobId}`;
+  }
+
+  /** Channel on each node where flushes publish the new values of the counters they changed. */
+  updatesChannel(): string {
+    return `${this.prefix}:updates`;
+  }
+
+  /** Key in the queue Redis holding the canonical ring of the fleet consuming `queueName`. */
+  fleetRing(queueName: string): string {
+    return `${this.prefix}:fleet:${queueName}:ring`;
+  }
+}

@@ -1,0 +1,1 @@
+export { CountdKeys } from './countd-keys.js';

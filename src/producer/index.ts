@@ -1,0 +1,6 @@
+export { Producer, type ProducerEvents } from './producer.js';
+export {
+  PRODUCER_DEFAULTS,
+  resolveProducerOptions,
+  type ProducerOptions,
+} from './producer-options.js';

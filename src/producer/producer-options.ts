@@ -1,0 +1,80 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { RedisOptions } from 'ioredis';
+import { ConfigError } from '../errors/index.js';
+import { MAX_JOB_PAIRS } from '../jobs/index.js';
+import type { ProducerMetrics } from '../metrics/index.js';
+
+/** Options of {@link Producer}. */
+export interface ProducerOptions {
+  /** Queue Redis connection. */
+  readonly queue: RedisOptions;
+  /** @defaultValue `'countd'` */
+  readonly queueName: string;
+  /**
+   * Unique per producer instance; job ids are `<producerId>-<seq>`. Two live producers must
+   * never share one, or their jobs would be taken for retries of each other.
+   * @defaultValue `<hostname>-<pid>-<random>`
+   */
+  readonly producerId: string;
+  /** Longest time an increment waits in memory before its batch is sent. @defaultValue `10` */
+  readonly lingerMs: number;
+  /** Distinct counters per job. @defaultValue `1000` */
+  readonly maxBatch: number;
+  /** Increments accepted but not yet confirmed by the queue; beyond it `increment` rejects. @defaultValue `1_000_000` */
+  readonly maxPendingIncrements: number;
+  /** Batches being added to the queue at once. @defaultValue `16` */
+  readonly maxInFlight: number;
+  /** One `add` attempt's timeout. @defaultValue `5000` */
+  readonly attemptTimeoutMs: number;
+  /** Total time a batch may take to be confirmed, retries included. @defaultValue `30000` */
+  readonly deadlineMs: number;
+  /** Failed jobs BullMQ keeps (with their reason). @defaultValue `10000` */
+  readonly keepFailedJobs: number;
+  readonly metrics?: ProducerMetrics;
+}
+
+export const PRODUCER_DEFAULTS = Object.freeze({
+  queueName: 'countd',
+  lingerMs: 10,
+  maxBatch: 1000,
+  maxPendingIncrements: 1_000_000,
+  maxInFlight: 16,
+  attemptTimeoutMs: 5000,
+  deadlineMs: 30_000,
+  keepFailedJobs: 10_000,
+});
+
+/** Merges defaults, validates and freezes; throws a ConfigError naming the option. */
+export function resolveProducerOptions(
+  options: Pick<ProducerOptions, 'queue'> & Partial<Omit<ProducerOptions, 'queue'>>,
+): Readonly<ProducerOptions> {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const merged = {
+    ...PRODUCER_DEFAULTS,
+    producerId: `${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-${process.pid}-${randomBytes(4).toString('hex')}`,
+    ...defined,
+  } as ProducerOptions;
+  const ranges: Array<[keyof typeof PRODUCER_DEFAULTS, number, number]> = [
+    ['lingerMs', 0, 60_000],
+    ['maxBatch', 1, MAX_JOB_PAIRS],
+    ['maxPendingIncrements', 1, Number.MAX_SAFE_INTEGER],
+    ['maxInFlight', 1, 10_000],
+    ['attemptTimeoutMs', 1, 3_600_000],
+    ['deadlineMs', 1, 86_400_000],
+    ['keepFailedJobs', 0, 10_000_000],
+  ];
+  for (const [key, min, max] of ranges) {
+    const value = merged[key];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new ConfigError(key, `must be an integer from ${min} to ${max}, got ${String(value)}`);
+    }
+  }
+  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(merged.producerId)) {
+    throw new ConfigError(
+      'producerId',
+      `"${merged.producerId}" must be 1-128 characters of [A-Za-z0-9_.:-]`,
+    );
+  }
+  return Object.freeze(merged);
+}

@@ -1,0 +1,206 @@
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue, type ConnectionOptions } from 'bullmq';
+import pLimit, { type LimitFunction } from 'p-limit';
+import {
+  ClosedError,
+  InvalidCounterNameError,
+  InvalidDeltaError,
+  ProducerFullError,
+  QueueUnavailableError,
+} from '../errors/index.js';
+import { JOB_NAME, PAYLOAD_VERSION, type JobPayload } from '../jobs/index.js';
+import { counterNameProblem, deltaProblem } from '../validation/index.js';
+import { Batch } from './batch.js';
+import { resolveProducerOptions, type ProducerOptions } from './producer-options.js';
+
+export interface ProducerEvents {
+  /** A batch could not be confirmed by the queue; its increments' promises reject with the same error. */
+  error: [QueueUnavailableError];
+  /** A batch is durably in the queue. */
+  enqueued: [{ jobId: string; increments: number; counters: number }];
+}
+
+/**
+ * Sends counter increments to the countd queue. Increments linger in memory for at most
+ * `lingerMs` and are coalesced per counter, so one BullMQ job carries up to `maxBatch`
+ * counters: the queue moves ~10k jobs/s, so batching is what makes millions of increments/s
+ * possible.
+ *
+ * `increment()` resolves once its batch is durably in the queue and rejects when it cannot be
+ * (buffer full, queue unreachable past the deadline): an increment is never dropped silently.
+ */
+export class Producer extends EventEmitter<ProducerEvents> {
+  readonly options: Readonly<ProducerOptions>;
+  private readonly queue: Queue;
+  private readonly sendLimit: LimitFunction;
+  private open: Batch | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private seq = 0;
+  private pending = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private closing: Promise<void> | undefined;
+
+  constructor(options: Parameters<typeof resolveProducerOptions>[0]) {
+    super();
+    this.options = resolveProducerOptions(options);
+    this.queue = new Queue(this.options.queueName, {
+      // Fail fast while the queue Redis is down: the producer retries with the same job id
+      // until its deadline, instead of commands waiting unseen in an offline queue.
+      connection: { ...this.options.queue, enableOfflineQueue: false } as ConnectionOptions,
+    });
+    this.queue.on('error', () => undefined); // surfaced through rejected increments
+    this.sendLimit = pLimit(this.options.maxInFlight);
+  }
+
+  /** Adds `by` (a safe integer, negative allowed) to counter `name`. */
+  increment(name: string, by = 1): Promise<void> {
+    if (this.closing !== undefined) return Promise.reject(new ClosedError('producer'));
+    const nameProblem = counterNameProblem(name);
+    if (nameProblem !== undefined)
+      return Promise.reject(new InvalidCounterNameError(name, nameProblem));
+    const problem = deltaProblem(by);
+    if (problem !== undefined) return Promise.reject(new InvalidDeltaError(name, by, problem));
+    if (this.pending >= this.options.maxPendingIncrements) {
+      this.options.metrics?.enqueueErrors.inc({ reason: 'full' });
+      return Promise.reject(new ProducerFullError(this.pending, this.options.maxPendingIncrements));
+    }
+    let batch = this.open ?? this.openBatch();
+    if (!batch.add(name, by)) {
+      this.seal();
+      batch = this.openBatch();
+      batch.add(name, by);
+    }
+    this.pending++;
+    if (batch.deltas.size >= this.options.maxBatch) this.seal();
+    return batch.promise;
+  }
+
+  /** Sends what lingers and resolves when every increment taken so far is confirmed (rejects if one failed). */
+  async flush(): Promise<void> {
+    this.seal();
+    const results = await Promise.allSettled([...this.inFlight]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  /** Increments taken and not yet confirmed. */
+  get pendingIncrements(): number {
+    return this.pending;
+  }
+
+  /** Flushes, then closes the queue connection. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      let flushError: unknown;
+      await this.flush().catch((err: unknown) => (flushError = err));
+      await this.queue.close().catch(() => undefined);
+      if (flushError !== undefined) throw flushError;
+    })();
+    return this.closing;
+  }
+
+  private openBatch(): Batch {
+    const batch = new Batch();
+    this.open = batch;
+    if (this.options.lingerMs > 0) {
+      this.lingerTimer = setTimeout(() => this.seal(), this.options.lingerMs);
+    } else {
+      queueMicrotask(() => this.seal());
+    }
+    return batch;
+  }
+
+  private seal(): void {
+    const batch = this.open;
+    if (batch === undefined) return;
+    this.open = undefined;
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    const sent = this.sendLimit(() => this.send(batch));
+    const tracked = sent.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    tracked.catch(() => undefined);
+  }
+
+  private async send(batch: Batch): Promise<void> {
+    const pairs = batch.pairs();
+    const jobId = `${this.options.producerId}-${++this.seq}`;
+    try {
+      if (pairs.length > 0) {
+        const payload: JobPayload = { v: PAYLOAD_VERSION, t: batch.oldest, c: pairs };
+        await this.addWithRetry(jobId, payload, batch.increments);
+        this.options.metrics?.jobsEnqueued.inc();
+        this.emit('enqueued', { jobId, increments: batch.increments, counters: pairs.length });
+      }
+      this.options.metrics?.incrementsEnqueued.inc(batch.increments);
+      batch.resolve();
+    } catch (err) {
+      const error =
+        err instanceof QueueUnavailableError
+          ? err
+          : new QueueUnavailableError(jobId, batch.increments, String(err), err);
+      this.options.metrics?.enqueueErrors.inc({ reason: 'unavailable' });
+      batch.reject(error);
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+      throw error;
+    } finally {
+      this.pending -= batch.increments;
+    }
+  }
+
+  /**
+   * Adds the job, retrying with the same id: BullMQ does not add a job whose id exists, so a
+   * retry after an attempt that did land (reply lost, timeout) does not enqueue it twice.
+   */
+  private async addWithRetry(
+    jobId: string,
+    payload: JobPayload,
+    increments: number,
+  ): Promise<void> {
+    const { attemptTimeoutMs, deadlineMs, keepFailedJobs } = this.options;
+    const deadline = Date.now() + deadlineMs;
+    let lastError: unknown;
+    for (let attempt = 1; ; attempt++) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      try {
+        await withTimeout(
+          this.queue.add(JOB_NAME, payload, {
+            jobId,
+            removeOnComplete: true,
+            removeOnFail: { count: keepFailedJobs },
+            attempts: 1,
+          }),
+          Math.min(attemptTimeoutMs, left),
+        );
+        return;
+      } catch (err) {
+        lastError = err;
+      }
+      const pause = Math.min(2000, 50 * 2 ** Math.min(attempt - 1, 10)) * (0.5 + Math.random() / 2);
+      if (Date.now() + pause >= deadline) break;
+      await sleep(pause);
+    }
+    const detail =
+      lastError instanceof Error ? lastError.message : String(lastError ?? 'deadline passed');
+    throw new QueueUnavailableError(
+      jobId,
+      increments,
+      `no confirmation within ${deadlineMs} ms (${detail}); a late attempt may still land once, under this job id`,
+      lastError,
+    );
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`queue did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,1 @@
+export { StorageLayout, type CounterLocation, type NodeLocator } from './storage-layout.js';

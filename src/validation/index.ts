@@ -1,0 +1,2 @@
+export { counterNameProblem, assertCounterName, MAX_NAME_BYTES } from './counter-name.js';
+export { deltaProblem } from './delta.js';

@@ -1,0 +1,314 @@
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { MalformedJobError } from '../errors/index.js';
+import { parseJobPayload, type JobPayload } from '../jobs/index.js';
+import type { WorkerStateSource } from '../metrics/index.js';
+import { StorageLayout } from '../storage/index.js';
+import { registerFleetRing } from './fleet-registration.js';
+import { FlushBuffer } from './flush-buffer.js';
+import { Flusher, type FlusherEvents } from './flusher.js';
+import { HeldJob } from './held-job.js';
+import { NodeWriter } from './node-writer.js';
+import { resolveWorkerOptions, type CounterWorkerOptions } from './worker-options.js';
+
+// Rough heap cost of one held [name, delta] pair beyond the name's characters.
+const PAIR_OVERHEAD_BYTES = 56;
+
+export interface CounterWorkerEvents extends FlusherEvents {
+  /** A job failed for good (malformed payload, refused counters); it is kept in BullMQ's failed set. */
+  jobFailed: [{ jobId: string; reason: string }];
+  /** A queue connection or BullMQ error; BullMQ reconnects by itself. */
+  queueError: [Error];
+}
+
+/**
+ * The aggregating worker: takes jobs from the BullMQ queue, buffers their increments by node,
+ * and flushes them with the atomic apply script. A job's processor promise stays pending until
+ * all its increments are durable, so a crash loses nothing (BullMQ redelivers stalled jobs) and
+ * the per-(job, node) markers make that redelivery count nothing twice.
+ */
+export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
+  readonly options: Readonly<CounterWorkerOptions>;
+  private readonly layout: StorageLayout;
+  private readonly nodeIndex: Map<string, number>;
+  private readonly storage: Redis[];
+  private readonly buffer: FlushBuffer;
+  private readonly flusher: Flusher;
+  private readonly worker: Worker;
+  private readonly queueClient: Redis;
+  private queueForCounts: Queue | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private heldJobs = 0;
+  private heldBytes = 0;
+  private oldestHeld = new Map<HeldJob, number>();
+  private paused = false;
+  private started: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: Parameters<typeof resolveWorkerOptions>[0]) {
+    super();
+    const o = (this.options = resolveWorkerOptions(options));
+    this.layout = new StorageLayout(o.ring, o.prefix, o.buckets);
+    this.nodeIndex = new Map(o.nodes.map((node, i) => [node.id, i]));
+    this.storage = o.nodes.map(
+      (node) =>
+        new Redis({
+          ...node.connection,
+          // Fail fast while a node is down: the flusher retries with backoff and jobs stay held,
+          // rather than commands piling up in an offline queue.
+          enableOfflineQueue: false,
+          commandTimeout: o.commandTimeoutMs,
+          maxRetriesPerRequest: 1,
+          connectionName: `countd-worker-${node.id}`,
+        }),
+    );
+    for (const redis of this.storage) redis.on('error', () => undefined); // reported through flush errors
+    const settings = {
+      markerTtlSeconds: o.markerTtlSeconds,
+      markerGraceSeconds: o.markerGraceSeconds,
+      channel: o.publishUpdates ? this.layout.keys.updatesChannel() : undefined,
+      publishChunk: o.publishChunk,
+    };
+    const writers = o.nodes.map(
+      (node, i) => new NodeWriter(node.id, this.storage[i]!, this.layout, settings),
+    );
+    const nodeIndexOf = (name: string): number => {
+      const index = this.nodeIndex.get(o.ring.locate(name));
+      if (index === undefined) throw new Error(`ring placed a counter on an unknown node`);
+      return index;
+    };
+    this.buffer = new FlushBuffer(o.nodes.length, nodeIndexOf, o.maxScriptCounters);
+    this.flusher = new Flusher(
+      this.buffer,
+      writers,
+      nodeIndexOf,
+      (job) => this.jobDone(job),
+      {
+        parallelism: o.flushParallelism,
+        retryMinMs: o.retryMinMs,
+        retryMaxMs: o.retryMaxMs,
+        maxShrinkPerApply: 2000,
+      },
+      o.metrics,
+    );
+    this.flusher.on('flushed', (e) => this.emit('flushed', e));
+    this.flusher.on('error', (e) => this.emit('error', e));
+    this.flusher.on('refused', (e) => this.emit('refused', e));
+    this.queueClient = new Redis({ ...o.queue, maxRetriesPerRequest: null, lazyConnect: true });
+    this.queueClient.on('error', () => undefined);
+    this.worker = new Worker(o.queueName, (job) => this.process(job), {
+      connection: { ...o.queue, maxRetriesPerRequest: null } as ConnectionOptions,
+      autorun: false,
+      concurrency: o.concurrency,
+      lockDuration: o.lockDurationMs,
+      stalledInterval: Math.max(1000, Math.floor(o.lockDurationMs / 2)),
+      // Redelivery is always safe (markers), so a job is never failed for having stalled: a
+      // worker crash must not turn acknowledged increments into failed jobs.
+      maxStalledCount: Number.MAX_SAFE_INTEGER,
+    });
+    this.worker.on('error', (err) => this.emit('queueError', err));
+    o.metrics?.observe(this.stateSource());
+  }
+
+  /** Checks the fleet's ring, then starts taking jobs and flushing on the interval. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      await this.queueClient.connect();
+      if (this.options.fleet !== undefined) {
+        await registerFleetRing(
+          this.queueClient,
+          this.layout.keys.fleetRing(this.options.queueName),
+          this.options.fleet,
+        );
+      }
+      this.timer = setInterval(() => this.requestFlush(), this.options.flushIntervalMs);
+      void this.worker.run().catch((err: unknown) => this.emit('queueError', asError(err)));
+    })();
+    return this.started;
+  }
+
+  /** Flushes everything buffered now; resolves when it is durable (or retrying continues after close). */
+  flush(): Promise<void> {
+    return this.flusher.flushAll();
+  }
+
+  /** True when the queue Redis and every storage node answer. */
+  async ready(): Promise<boolean> {
+    const all = [this.queueClient, ...this.storage];
+    const answers = await Promise.all(
+      all.map((r) =>
+        r.ping().then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    return this.started !== undefined && answers.every(Boolean);
+  }
+
+  /**
+   * Stops taking jobs, flushes what is held and completes those jobs. Past `timeoutMs` it gives
+   * up: jobs not yet durable stay uncompleted and BullMQ redelivers them to another worker.
+   * Idempotent: later calls return the first call's promise. Resolves to true when drained.
+   */
+  close(timeoutMs = 30_000): Promise<void> {
+    this.closing ??= this.shutdown(timeoutMs);
+    return this.closing;
+  }
+
+  /** Jobs currently held (not yet durable everywhere). */
+  get held(): number {
+    return this.heldJobs;
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    const deadline = AbortSignal.timeout(timeoutMs);
+    // BullMQ's close() stops fetching but waits for the jobs it already handed out; those are
+    // held here until flushed, so keep flushing until it resolves.
+    let workerClosed = false;
+    const closed = this.worker.close().finally(() => (workerClosed = true));
+    const drained = (async () => {
+      while (!workerClosed && !deadline.aborted) {
+        if (this.heldJobs > 0) await this.flusher.flushAll();
+        else await sleep(10);
+      }
+      await closed;
+    })();
+    const timedOut = await Promise.race([
+      drained.then(() => false),
+      new Promise<boolean>((resolve) =>
+        deadline.addEventListener('abort', () => resolve(true), { once: true }),
+      ),
+    ]);
+    const steps: Array<() => Promise<unknown>> = [];
+    if (timedOut) {
+      this.flusher.abandon();
+      steps.push(() => this.worker.close(true));
+    }
+    steps.push(() => this.queueForCounts?.close() ?? Promise.resolve());
+    steps.push(() => this.queueClient.quit());
+    for (const redis of this.storage) steps.push(() => redis.quit());
+    // Every step runs even when an earlier one fails (STYLE: close() is thorough).
+    const errors: unknown[] = [];
+    for (const step of steps) await step().catch((err: unknown) => errors.push(err));
+    if (timedOut) {
+      this.emit(
+        'error',
+        new Error(
+          `shutdown deadline of ${timeoutMs} ms passed with ${this.heldJobs} jobs held; they will be redelivered`,
+        ),
+      );
+    }
+  }
+
+  private async process(job: Job): Promise<void> {
+    const metrics = this.options.metrics;
+    metrics?.jobsReceived.inc();
+    const jobId = job.id ?? `${job.name}-unknown`;
+    let payload: JobPayload;
+    try {
+      payload = parseJobPayload(job.data, jobId);
+    } catch (err) {
+      const reason = err instanceof MalformedJobError ? err.reason : String(err);
+      metrics?.jobsFailed.inc({ reason: 'malformed' });
+      this.emit('jobFailed', { jobId, reason });
+      throw new UnrecoverableError(err instanceof Error ? err.message : reason);
+    }
+    metrics?.incrementsReceived.inc(payload.c.length);
+    if (payload.c.length === 0) return;
+    let bytes = 0;
+    for (const [name] of payload.c) bytes += name.length * 2 + PAIR_OVERHEAD_BYTES;
+    const held = new HeldJob(jobId, payload, bytes);
+    this.buffer.add(held);
+    this.heldJobs++;
+    this.heldBytes += bytes;
+    this.oldestHeld.set(held, payload.t);
+    this.checkLimits();
+    await held.done;
+  }
+
+  private checkLimits(): void {
+    const o = this.options;
+    const bytes = this.buffer.bytes + this.heldBytes;
+    if (
+      this.buffer.counters >= o.maxBufferCounters ||
+      bytes >= o.maxBufferBytes ||
+      this.buffer.jobsSinceFlush >= Math.max(1, Math.floor(o.concurrency / 2))
+    ) {
+      this.requestFlush();
+    }
+    if (!this.paused && bytes >= 2 * o.maxBufferBytes) {
+      // Backpressure: the queue keeps the jobs until the buffer drains.
+      this.paused = true;
+      void this.worker.pause(true);
+    }
+  }
+
+  private requestFlush(): void {
+    this.flusher.flushAll().catch((err: unknown) => this.emit('error', asError(err)));
+  }
+
+  private jobDone(job: HeldJob): void {
+    const metrics = this.options.metrics;
+    this.heldJobs--;
+    this.heldBytes -= job.bytes;
+    this.oldestHeld.delete(job);
+    if (
+      this.paused &&
+      this.buffer.bytes + this.heldBytes < this.options.maxBufferBytes &&
+      this.closing === undefined
+    ) {
+      this.paused = false;
+      this.worker.resume();
+    }
+    metrics?.lag.observe(Math.max(0, Date.now() - job.payload.t) / 1000);
+    if (job.refused === undefined) {
+      metrics?.incrementsFlushed.inc(job.payload.c.length);
+      job.finish();
+      return;
+    }
+    const applied = job.payload.c.length - job.refused.length;
+    metrics?.incrementsFlushed.inc(Math.max(0, applied));
+    metrics?.jobsFailed.inc({ reason: 'refused' });
+    const reason = `counters refused, the others were applied: ${job.refused.join('; ')}`;
+    this.emit('jobFailed', { jobId: job.id, reason });
+    job.finish(new UnrecoverableError(reason));
+  }
+
+  private stateSource(): WorkerStateSource {
+    return {
+      bufferCounters: () => this.buffer.counters,
+      bufferJobs: () => this.heldJobs,
+      bufferBytes: () => this.buffer.bytes + this.heldBytes,
+      oldestUnflushedAgeSeconds: () => {
+        // Map iteration order is insertion order: the first entry is the oldest job taken,
+        // close enough to the oldest increment for an age gauge.
+        let oldest = Infinity;
+        let seen = 0;
+        for (const t of this.oldestHeld.values()) {
+          if (t < oldest) oldest = t;
+          if (++seen >= 64) break;
+        }
+        return oldest === Infinity ? 0 : Math.max(0, Date.now() - oldest) / 1000;
+      },
+      ringNodes: () => this.options.nodes.length,
+      queueCounts: async () => {
+        this.queueForCounts ??= new Queue(this.options.queueName, { connection: this.queueClient });
+        return this.queueForCounts.getJobCounts(
+          'waiting',
+          'active',
+          'delayed',
+          'failed',
+          'prioritized',
+        );
+      },
+    };
+  }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,102 @@
+import { FlushGroup } from './flush-group.js';
+import type { HeldJob } from './held-job.js';
+
+/**
+ * The in-memory aggregation: per node, groups of `name -> delta` plus the jobs behind them.
+ * A group is sealed once the next job could push it past `maxGroupCounters`, which bounds the
+ * work one apply script does on a node. Taking a node's groups swaps them out, so ingest goes
+ * on while they are flushed.
+ */
+export class FlushBuffer {
+  private open: FlushGroup[];
+  private sealed: FlushGroup[][];
+  /** Per node, the sequence number of the last job that touched it: counts parts without a Set. */
+  private readonly lastJobSeq: number[];
+  private jobSeq = 0;
+  private counterCount = 0;
+  private byteCount = 0;
+  private pendingJobCount = 0;
+
+  constructor(
+    private readonly nodeCount: number,
+    private readonly nodeIndexOf: (name: string) => number,
+    private readonly maxGroupCounters: number,
+  ) {
+    this.open = Array.from({ length: nodeCount }, () => new FlushGroup());
+    this.sealed = Array.from({ length: nodeCount }, () => []);
+    this.lastJobSeq = new Array<number>(nodeCount).fill(0);
+  }
+
+  /** Adds every pair of a job and sets its number of node parts. */
+  add(job: HeldJob): void {
+    const seq = ++this.jobSeq;
+    const pairs = job.payload.c;
+    // Seal first: a job's part for a node must not be split across groups.
+    for (let n = 0; n < this.nodeCount; n++) {
+      const group = this.open[n]!;
+      if (group.size > 0 && group.size + pairs.length > this.maxGroupCounters) {
+        this.sealed[n]!.push(group);
+        this.open[n] = new FlushGroup();
+      }
+    }
+    let parts = 0;
+    for (let i = 0; i < pairs.length; i++) {
+      const [name, delta] = pairs[i]!;
+      const n = this.nodeIndexOf(name);
+      const group = this.open[n]!;
+      const grew = group.add(name, delta);
+      if (grew > 0) {
+        this.counterCount++;
+        this.byteCount += grew;
+      }
+      if (this.lastJobSeq[n] !== seq) {
+        this.lastJobSeq[n] = seq;
+        group.jobs.push(job);
+        job.nodes.push(n);
+        parts++;
+      }
+    }
+    job.pendingParts = parts;
+    this.pendingJobCount++;
+  }
+
+  /** Removes and returns the groups of node `n` (sealed first, then the open one). */
+  take(n: number): FlushGroup[] {
+    const groups = this.sealed[n]!;
+    const open = this.open[n]!;
+    if (open.jobs.length > 0) groups.push(open);
+    this.sealed[n] = [];
+    this.open[n] = new FlushGroup();
+    return groups;
+  }
+
+  /** True when node `n` has something to flush. */
+  hasWork(n: number): boolean {
+    return this.sealed[n]!.length > 0 || this.open[n]!.jobs.length > 0;
+  }
+
+  /** Gives back the figures of a group taken by {@link take} once it is applied. */
+  release(group: FlushGroup): void {
+    this.counterCount -= group.accountedCounters;
+    this.byteCount -= group.accountedBytes;
+  }
+
+  /** Distinct counters buffered or being flushed. */
+  get counters(): number {
+    return this.counterCount;
+  }
+
+  /** Approximate heap bytes of buffered counters. */
+  get bytes(): number {
+    return this.byteCount;
+  }
+
+  /** Jobs added since the last {@link resetJobsSinceFlush}: the "held jobs" flush trigger. */
+  get jobsSinceFlush(): number {
+    return this.pendingJobCount;
+  }
+
+  resetJobsSinceFlush(): void {
+    this.pendingJobCount = 0;
+  }
+}

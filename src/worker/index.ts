@@ -1,0 +1,8 @@
+export { CounterWorker, type CounterWorkerEvents } from './counter-worker.js';
+export {
+  WORKER_DEFAULTS,
+  resolveWorkerOptions,
+  type CounterWorkerOptions,
+  type FleetIdentity,
+} from './worker-options.js';
+export { classify as classifyFlushError } from './flusher.js';

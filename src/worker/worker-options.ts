@@ -1,0 +1,126 @@
+import type { RedisOptions } from 'ioredis';
+import { ConfigError } from '../errors/index.js';
+import type { WorkerMetrics } from '../metrics/index.js';
+import type { NodeLocator } from '../storage/index.js';
+
+/** The ring identity a fleet agrees on (see `ringFingerprint` in src/ring). */
+export interface FleetIdentity {
+  readonly fingerprint: string;
+  /** Canonical description of nodes, weights, algorithm and layout; stored in the queue Redis. */
+  readonly canonical: string;
+  /** Human-readable differences between two canonical descriptions. */
+  describeDifferences(expected: string, actual: string): string[];
+}
+
+/** Options of {@link CounterWorker}. */
+export interface CounterWorkerOptions {
+  /** Queue Redis connection (BullMQ). */
+  readonly queue: RedisOptions;
+  /** BullMQ queue name. @defaultValue `'countd'` */
+  readonly queueName: string;
+  /** Storage nodes, in any order; `id` must be what the ring returns. */
+  readonly nodes: ReadonlyArray<{ readonly id: string; readonly connection: RedisOptions }>;
+  /** Maps a counter name to a node id. */
+  readonly ring: NodeLocator;
+  /** Registered in the queue Redis on start; a different ring already there stops the worker. */
+  readonly fleet?: FleetIdentity;
+  /** Storage key prefix. @defaultValue `'countd'` */
+  readonly prefix: string;
+  /** Hashes per node. @defaultValue `4096` */
+  readonly buckets: number;
+  /** @defaultValue `1000` */
+  readonly flushIntervalMs: number;
+  /** Jobs held at once. @defaultValue `2000` */
+  readonly concurrency: number;
+  /** Distinct buffered counters that trigger a flush. @defaultValue `1_000_000` */
+  readonly maxBufferCounters: number;
+  /** Buffer bytes that trigger a flush; at twice this the worker stops taking jobs. @defaultValue 128 MiB */
+  readonly maxBufferBytes: number;
+  /** HINCRBYs per apply script. @defaultValue `5000` */
+  readonly maxScriptCounters: number;
+  /** Nodes flushed at once. @defaultValue `4` */
+  readonly flushParallelism: number;
+  /** @defaultValue `86400` */
+  readonly markerTtlSeconds: number;
+  /** @defaultValue `300` */
+  readonly markerGraceSeconds: number;
+  /** Publish new values on `<prefix>:updates`. @defaultValue `true` */
+  readonly publishUpdates: boolean;
+  /** Values per published message. @defaultValue `500` */
+  readonly publishChunk: number;
+  /**
+   * BullMQ job lock; a crashed worker's held jobs are redelivered after about this long.
+   * @defaultValue `30000`
+   */
+  readonly lockDurationMs: number;
+  /** Per-command timeout on storage nodes; a timed-out apply is retried safely. @defaultValue `10000` */
+  readonly commandTimeoutMs: number;
+  /** @defaultValue `50` */
+  readonly retryMinMs: number;
+  /** @defaultValue `5000` */
+  readonly retryMaxMs: number;
+  readonly metrics?: WorkerMetrics;
+}
+
+export const WORKER_DEFAULTS = Object.freeze({
+  queueName: 'countd',
+  prefix: 'countd',
+  buckets: 4096,
+  flushIntervalMs: 1000,
+  concurrency: 2000,
+  maxBufferCounters: 1_000_000,
+  maxBufferBytes: 128 * 1024 * 1024,
+  maxScriptCounters: 5000,
+  flushParallelism: 4,
+  markerTtlSeconds: 86_400,
+  markerGraceSeconds: 300,
+  publishUpdates: true,
+  publishChunk: 500,
+  lockDurationMs: 30_000,
+  commandTimeoutMs: 10_000,
+  retryMinMs: 50,
+  retryMaxMs: 5000,
+});
+
+type Required = 'queue' | 'nodes' | 'ring';
+
+/** Merges defaults, validates and freezes; throws a ConfigError naming the option. */
+export function resolveWorkerOptions(
+  options: Pick<CounterWorkerOptions, Required> & Partial<Omit<CounterWorkerOptions, Required>>,
+): Readonly<CounterWorkerOptions> {
+  const merged: CounterWorkerOptions = {
+    ...WORKER_DEFAULTS,
+    ...stripUndefined(options),
+  } as CounterWorkerOptions;
+  const positive: Array<keyof typeof WORKER_DEFAULTS> = [
+    'buckets',
+    'flushIntervalMs',
+    'concurrency',
+    'maxBufferCounters',
+    'maxBufferBytes',
+    'maxScriptCounters',
+    'flushParallelism',
+    'markerTtlSeconds',
+    'markerGraceSeconds',
+    'publishChunk',
+    'lockDurationMs',
+    'commandTimeoutMs',
+    'retryMinMs',
+    'retryMaxMs',
+  ];
+  for (const key of positive) {
+    const value = merged[key];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+      throw new ConfigError(key, `must be a positive integer, got ${String(value)}`);
+    }
+  }
+  if (merged.nodes.length === 0)
+    throw new ConfigError('nodes', 'at least one storage node is needed');
+  if (merged.retryMaxMs < merged.retryMinMs)
+    throw new ConfigError('retryMaxMs', 'must be >= retryMinMs');
+  return Object.freeze(merged);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
