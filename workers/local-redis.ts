@@ -23,7 +23,12 @@ export {
 export { type LocalRedisOptions } from './local-redis/local-redis-options.js';
 export { findRedisServer, type FindRedisServerOptions } from './local-redis/find-redis-server.js';
 export { findFreePort } from './local-redis/free-port.js';
-export { probeRedis, type RedisProbeResult } from './local-redis/redis-probe.js';
+export {
+  acceptsConnections,
+  describeProbe,
+  probeRedis,
+  type RedisProbeResult,
+} from './local-redis/redis-probe.js';
 export {
   LocalRedisStartError,
   type LocalRedisStartFailure,
