@@ -22,6 +22,7 @@ export interface CountdConfig {
   readonly markerGraceSeconds: number;
   readonly publishUpdates: boolean;
   readonly shutdownTimeoutMs: number;
+  readonly lockDurationMs: number;
   readonly metricsHost: string;
   readonly metricsPort: number;
   readonly logLevel: LogLevel;
@@ -43,6 +44,7 @@ const DEFAULTS: Omit<CountdConfig, 'queue' | 'nodes'> = {
   markerGraceSeconds: 300,
   publishUpdates: true,
   shutdownTimeoutMs: 30_000,
+  lockDurationMs: 30_000,
   metricsHost: '127.0.0.1',
   metricsPort: 9464,
   logLevel: 'info',

@@ -185,6 +185,13 @@ export const SETTINGS = {
     description: 'drain deadline on SIGTERM/SIGINT; unflushed jobs are redelivered after it',
     parse: integer(100, 3_600_000),
   },
+  lockDurationMs: {
+    env: 'COUNTD_LOCK_DURATION_MS',
+    flag: 'lock-duration-ms',
+    defaultText: '30000',
+    description: "job lock: a crashed worker's held jobs are redelivered after about this long",
+    parse: integer(1000, 3_600_000),
+  },
   metricsHost: {
     env: 'COUNTD_METRICS_HOST',
     flag: 'metrics-host',

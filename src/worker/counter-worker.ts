@@ -45,7 +45,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
   private oldestHeld = new Map<HeldJob, number>();
   private paused = false;
   private started: Promise<void> | undefined;
-  private closing: Promise<void> | undefined;
+  private closing: Promise<boolean> | undefined;
 
   constructor(options: Parameters<typeof resolveWorkerOptions>[0]) {
     super();
@@ -153,7 +153,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
    * up: jobs not yet durable stay uncompleted and BullMQ redelivers them to another worker.
    * Idempotent: later calls return the first call's promise. Resolves to true when drained.
    */
-  close(timeoutMs = 30_000): Promise<void> {
+  close(timeoutMs = 30_000): Promise<boolean> {
     this.closing ??= this.shutdown(timeoutMs);
     return this.closing;
   }
@@ -163,7 +163,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     return this.heldJobs;
   }
 
-  private async shutdown(timeoutMs: number): Promise<void> {
+  private async shutdown(timeoutMs: number): Promise<boolean> {
     if (this.timer !== undefined) clearInterval(this.timer);
     const deadline = AbortSignal.timeout(timeoutMs);
     // BullMQ's close() stops fetching but waits for the jobs it already handed out; those are
@@ -192,8 +192,8 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     steps.push(() => this.queueClient.quit());
     for (const redis of this.storage) steps.push(() => redis.quit());
     // Every step runs even when an earlier one fails (STYLE: close() is thorough).
-    const errors: unknown[] = [];
-    for (const step of steps) await step().catch((err: unknown) => errors.push(err));
+    for (const step of steps)
+      await step().catch((err: unknown) => this.emit('queueError', asError(err)));
     if (timedOut) {
       this.emit(
         'error',
@@ -202,6 +202,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
         ),
       );
     }
+    return !timedOut;
   }
 
   private async process(job: Job): Promise<void> {
