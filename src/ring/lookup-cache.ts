@@ -3,6 +3,9 @@
  * the entry to `young`); when `young` is full it becomes `old` and the previous `old` is dropped.
  * Names looked up at least once per generation survive rotation, and no per-hit bookkeeping
  * is needed, unlike an LRU list: a hit is one or two `Map.get`.
+ *
+ * Measured with ring lookups (docs/ring.md): hot names resolve 2.5-3x faster than hashing them
+ * again; a miss costs about twice an uncached lookup (two failed gets and an insert).
  */
 export class LookupCache<V> {
   /** Bound on the entries held by both generations together (2 when set to 1). */

@@ -13,7 +13,7 @@ describe('ketamaHashCount (libketama float rule)', () => {
   });
 
   it('gives 39 hashes to each of 61 equal nodes, as libketama does', () => {
-    // fround(1/61) * 2440 = 39.99999904..., which rounds to float 39.999998 before floorf.
+    // fround(1/61) * 2440 = 39.9999977..., which rounds to float 39.9999962 before floorf.
     expect(ketamaHashCount(1, 61, 61)).toBe(39);
   });
 
