@@ -2,6 +2,7 @@ import { ConfigError, CountdError } from '../src/errors/index.js';
 import { EXIT_FAILURE, EXIT_USAGE, type Command, type CommandIo } from './cli/command.js';
 import { UsageError } from './cli/usage-error.js';
 import { commands } from './commands/index.js';
+import { stackEnv } from './up/stack-file.js';
 
 const USAGE = `countd: distributed counters on Redis
 
@@ -34,10 +35,21 @@ export async function main(argv: readonly string[], io: CommandIo = processIo())
     return 0;
   }
   try {
-    return await command.run(rest, io);
+    return await command.run(rest, withLocalStack(command.name, io));
   } catch (err) {
     return reportError(err, io, verbose);
   }
+}
+
+/**
+ * With nothing configured, commands run against the `countd up` of this directory (if one
+ * runs), so the quickstart needs no settings. `up` and `demo` start their own.
+ */
+function withLocalStack(name: string, io: CommandIo): CommandIo {
+  if (name === 'up' || name === 'demo') return io;
+  if (io.env.COUNTD_QUEUE_URL !== undefined || io.env.COUNTD_NODES !== undefined) return io;
+  const env = stackEnv(io.env.COUNTD_DATA_DIR ?? '.countd');
+  return env === undefined ? io : { ...io, env: { ...io.env, ...env } };
 }
 
 function reportError(err: unknown, io: CommandIo, verbose: boolean): number {
@@ -64,6 +76,13 @@ function processIo(): CommandIo {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Started by `countd up` with an IPC channel: its closing means the parent is gone.
+  if (process.send !== undefined) {
+    process.once('disconnect', () => {
+      if (!controller.signal.aborted) controller.abort();
+    });
+    process.channel?.unref();
+  }
   return {
     env: process.env,
     stdout: process.stdout,

@@ -16,8 +16,12 @@ Exits 0 once the increment is durably in the queue; a worker applies it within a
 ${CONFIG_FLAGS_HELP}
 `,
   async run(args, io) {
-    const parsed = parseCommandArgs('incr', args, CONFIG_FLAG_OPTIONS);
-    const [name, byText, extra] = parsed.positionals;
+    // `countd incr users:online -1`: a negative delta is a value, not a flag.
+    const NEGATIVE = '\u0000negative:';
+    const escaped = args.map((a) => (/^-\d+$/.test(a) ? `${NEGATIVE}${a}` : a));
+    const parsed = parseCommandArgs('incr', escaped, CONFIG_FLAG_OPTIONS);
+    const [name, byRaw, extra] = parsed.positionals;
+    const byText = byRaw?.startsWith(NEGATIVE) === true ? byRaw.slice(NEGATIVE.length) : byRaw;
     if (name === undefined) throw new UsageError('countd incr: give a counter name');
     if (extra !== undefined) throw new UsageError(`countd incr: unexpected argument "${extra}"`);
     const by = byText === undefined ? 1 : Number(byText);

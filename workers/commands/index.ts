@@ -1,7 +1,8 @@
 import type { Command } from '../cli/command.js';
 import { incrCommand } from './incr.js';
 import { ringCommand } from './ring.js';
+import { upCommand } from './up.js';
 import { workerCommand } from './worker.js';
 
 /** Every subcommand, in the order `countd --help` lists them. Each lives in its own file. */
-export const commands: readonly Command[] = [workerCommand, incrCommand, ringCommand];
+export const commands: readonly Command[] = [upCommand, workerCommand, incrCommand, ringCommand];

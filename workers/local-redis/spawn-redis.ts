@@ -42,8 +42,14 @@ export async function spawnRedis(request: SpawnRequest): Promise<ChildProcess> {
       `--- countd: starting ${binary} on ${HOST}:${port} at ${new Date().toISOString()}\n`,
     );
     const { command, args } = withParentDeathSignal(binary, redisArgs(options, port));
-    // Attached, not daemonized: the child dies with us (see reapOnExit, withParentDeathSignal).
-    child = spawn(command, args, { stdio: ['ignore', logFd, logFd], cwd: options.dir });
+    // Not daemonized: the child dies with us (see reapOnExit, withParentDeathSignal). Its own
+    // process group keeps a terminal's Ctrl-C from stopping it before `countd up` has drained
+    // the workers that still flush to it.
+    child = spawn(command, args, {
+      stdio: ['ignore', logFd, logFd],
+      cwd: options.dir,
+      detached: true,
+    });
   } finally {
     closeSync(logFd);
   }

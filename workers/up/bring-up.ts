@@ -1,0 +1,95 @@
+import { SETTINGS, parseConfig, redactUrl } from '../../src/config/index.js';
+import { UsageError } from '../cli/usage-error.js';
+import { startLocalStack, type LocalStack } from './local-stack.js';
+import { removeStackFile, writeStackFile } from './stack-file.js';
+import { WorkerFleet } from './worker-processes.js';
+
+export interface UpOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Config flags given on the command line (`{ 'flush-interval-ms': '200' }`). */
+  readonly flags: Readonly<Record<string, string>>;
+  readonly dataDir: string;
+  readonly workers: number;
+  /** Where progress and events are written (stderr). */
+  readonly say: (line: string) => void;
+}
+
+/** A running stack: what `countd up` and `countd demo` share. */
+export interface RunningStack {
+  /** Env that points any countd command at this stack. */
+  readonly env: Record<string, string>;
+  readonly fleet: WorkerFleet;
+  readonly local: LocalStack | undefined;
+  /** Drains the workers (SIGTERM), then stops the Redis servers it started. True when all drained. */
+  stop(): Promise<boolean>;
+}
+
+/**
+ * Uses the configured Redis when COUNTD_QUEUE_URL and COUNTD_NODES are set; otherwise starts
+ * local redis-server processes under `dataDir`. Then starts the workers.
+ */
+export async function bringUp(options: UpOptions): Promise<RunningStack> {
+  const { env, flags, say } = options;
+  // Flags become env for the worker processes, so they see exactly this configuration.
+  const childEnv: Record<string, string | undefined> = { ...env };
+  for (const setting of Object.values(SETTINGS)) {
+    const value = flags[setting.flag];
+    if (value !== undefined) childEnv[setting.env] = value;
+  }
+  const config = parseConfig(childEnv);
+  if ((config.queue === undefined) !== (config.nodes === undefined)) {
+    throw new UsageError(
+      'countd up: set both COUNTD_QUEUE_URL and COUNTD_NODES to use your own Redis, or neither to run local ones',
+    );
+  }
+  let local: LocalStack | undefined;
+  if (config.queue === undefined) {
+    say(
+      `starting local Redis servers under ${options.dataDir}/ (1 queue + 3 storage nodes, AOF on)`,
+    );
+    local = await startLocalStack(options.dataDir, env.COUNTD_REDIS_SERVER);
+    childEnv.COUNTD_QUEUE_URL = local.queue.url;
+    childEnv.COUNTD_NODES = local.nodeSpec;
+  }
+  const fleet = new WorkerFleet(childEnv, options.dataDir, say);
+  try {
+    await fleet.start(options.workers, config.metricsPort);
+  } catch (err) {
+    await fleet.stop();
+    await local?.stop();
+    throw err;
+  }
+  const stackEnv = {
+    COUNTD_QUEUE_URL: childEnv.COUNTD_QUEUE_URL!,
+    COUNTD_NODES: childEnv.COUNTD_NODES!,
+  };
+  if (local !== undefined) {
+    writeStackFile(options.dataDir, {
+      pid: process.pid,
+      queueUrl: stackEnv.COUNTD_QUEUE_URL,
+      nodes: stackEnv.COUNTD_NODES,
+      metrics: fleet.metricsUrls(),
+    });
+  }
+  say(`queue   ${redactUrl(stackEnv.COUNTD_QUEUE_URL)}`);
+  say(`nodes   ${redactUrl(stackEnv.COUNTD_NODES).split(',').join('  ')}`);
+  say(
+    `workers ${fleet.pids().length} (pids ${fleet.pids().join(', ')}), logs in ${options.dataDir}/worker-*.log`,
+  );
+  say(`metrics ${fleet.metricsUrls().join('  ')}`);
+  let stopping: Promise<boolean> | undefined;
+  return {
+    env: stackEnv,
+    fleet,
+    local,
+    stop: () =>
+      (stopping ??= (async () => {
+        const codes = await fleet.stop();
+        if (local !== undefined) {
+          await local.stop();
+          removeStackFile(options.dataDir);
+        }
+        return codes.every((c) => c === 0);
+      })()),
+  };
+}
