@@ -61,9 +61,7 @@ const INSTALL_HINT =
  */
 export async function chooseRedisBackend(env: Env): Promise<BackendChoice> {
   const forced = env.COUNTD_TEST_REDIS ?? '';
-  const explicitImage = env.COUNTD_TEST_REDIS_IMAGE;
-  const image =
-    explicitImage !== undefined && explicitImage !== '' ? explicitImage : DEFAULT_TEST_REDIS_IMAGE;
+  const image = env.COUNTD_TEST_REDIS_IMAGE || DEFAULT_TEST_REDIS_IMAGE;
   if (!['', 'auto', 'process', 'container'].includes(forced)) {
     throw new Error(`COUNTD_TEST_REDIS must be process, container or unset; got "${forced}"`);
   }

@@ -29,7 +29,7 @@ export interface RedisServersOptions {
   readonly extraArgs?: readonly string[];
   /**
    * The environment the backend is chosen from (COUNTD_TEST_REDIS, COUNTD_TEST_REDIS_IMAGE,
-   * COUNTD_REDIS_SERVER, DOCKER_HOST).
+   * COUNTD_TEST_REDIS_NETWORK, COUNTD_REDIS_SERVER, PATH, DOCKER_HOST).
    * @defaultValue `process.env`
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -43,7 +43,7 @@ export interface TestRedisServer {
   readonly port: number;
   /** `redis://host:port`; unchanged by `restart()`. */
   readonly url: string;
-  /** Host pid of the redis-server process (undefined when stopped or not knowable). */
+  /** Host pid of the redis-server process (the last one after stop/kill); undefined if unknown. */
   readonly pid: number | undefined;
   /** Graceful stop (SIGTERM: the AOF is fsynced). Resolves once it is down. */
   stop(): Promise<void>;
