@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ProducerMetrics, WorkerMetrics } from '../../src/metrics/index.js';
@@ -164,5 +165,19 @@ describe('alert rules', () => {
         'CountdJobsFailed',
       ]),
     );
+  });
+});
+
+describe('docs/observability.md', () => {
+  const doc = readFileSync(new URL('../../docs/observability.md', import.meta.url), 'utf8');
+
+  it('lists every panel with its queries, every alert and every countd metric', () => {
+    for (const p of allPanels()) expect(doc, `panel "${p.title}"`).toContain(`${p.title}`);
+    for (const t of allPanels().flatMap((p) => p.targets ?? [])) {
+      expect(doc, `query ${t.expr}`).toContain((t.expr ?? '').replace(/\|/g, '\\|'));
+    }
+    for (const { alert } of alertRules()) expect(doc, alert).toContain(`\`${alert}\``);
+    for (const m of countdRegistry.getMetricsAsArray())
+      expect(doc, m.name).toContain(`\`${m.name}\``);
   });
 });
