@@ -1,0 +1,114 @@
+import type { RedisOptions } from 'ioredis';
+import { validateNodeId } from '../config/index.js';
+import { ConfigError } from '../errors/index.js';
+import type { NodeLocator } from '../storage/index.js';
+import type { ValueMode } from './counter-value.js';
+
+/** One storage node as the reader reaches it. */
+export interface ReaderNode {
+  /** The id the ring returns for the counters this node stores. */
+  readonly id: string;
+  /** ioredis connection options (host, port, password, tls, ...). */
+  readonly connection: RedisOptions;
+}
+
+/** Options of {@link CounterReader}. */
+export interface CounterReaderOptions<M extends ValueMode = 'number'> {
+  /** Storage nodes, in any order; every id the ring returns must be here. */
+  readonly nodes: readonly ReaderNode[];
+  /** Maps a counter name to a node id: the same ring the workers use (a `HashRing`). */
+  readonly ring: NodeLocator;
+  /** Storage key prefix, as the workers'. @defaultValue `'countd'` */
+  readonly prefix: string;
+  /** Hashes per node, as the workers'. @defaultValue `4096` */
+  readonly buckets: number;
+  /**
+   * How values are returned by every method (`get`, `getMany`, `list`, `listAll`, `watch`):
+   * `'number'`, where a value outside ±(2^53-1) throws `UnsafeCounterValueError` instead of
+   * being rounded, or `'bigint'`, exact over the whole signed 64-bit range.
+   * @defaultValue `'number'`
+   */
+  readonly values: M;
+  /** Time to establish a connection to a node. @defaultValue `3000` */
+  readonly connectTimeoutMs: number;
+  /**
+   * Time a command may take, connecting included; a node that is down fails reads after at
+   * most this long instead of queueing them. @defaultValue `5000`
+   */
+  readonly commandTimeoutMs: number;
+  /**
+   * `set` and `reset` publish the new value on the node's updates channel, in the same
+   * transaction, so watchers see them like flushes. @defaultValue `true`
+   */
+  readonly publishWrites: boolean;
+}
+
+/** What the constructor takes: `nodes` and `ring`, the rest optional. */
+export type CounterReaderInput<M extends ValueMode = 'number'> = Pick<
+  CounterReaderOptions<M>,
+  'nodes' | 'ring'
+> &
+  Partial<Omit<CounterReaderOptions<M>, 'nodes' | 'ring'>>;
+
+export const READER_DEFAULTS = Object.freeze({
+  prefix: 'countd',
+  buckets: 4096,
+  values: 'number' as const,
+  connectTimeoutMs: 3000,
+  commandTimeoutMs: 5000,
+  publishWrites: true,
+});
+
+// No glob metacharacters: `list` SCANs with MATCH `<prefix>:t:*`. No controls, no spaces.
+const PREFIX = /^[^\s*?[\]\\\p{Cc}]{1,256}$/u;
+
+/** Merges defaults, validates and freezes; throws a {@link ConfigError} naming the option. */
+export function resolveReaderOptions<M extends ValueMode>(
+  input: CounterReaderInput<M>,
+): Readonly<CounterReaderOptions<M>> {
+  const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  const merged = { ...READER_DEFAULTS, ...defined } as CounterReaderOptions<M>;
+  if (!Array.isArray(merged.nodes) || merged.nodes.length === 0) {
+    throw new ConfigError('nodes', 'at least one storage node is needed');
+  }
+  const ids = new Set<string>();
+  for (const node of merged.nodes) {
+    validateNodeId(node.id, 'nodes');
+    if (ids.has(node.id)) throw new ConfigError('nodes', `node id "${node.id}" appears twice`);
+    ids.add(node.id);
+  }
+  if (typeof merged.ring?.locate !== 'function') {
+    throw new ConfigError('ring', 'must have a locate(name) method (a HashRing)');
+  }
+  // A HashRing lists its nodes: a node missing here would fail every read of its counters.
+  const ringNodes = (merged.ring as { nodes?: unknown }).nodes;
+  if (Array.isArray(ringNodes)) {
+    for (const node of ringNodes as Array<{ id?: unknown }>) {
+      if (typeof node.id === 'string' && !ids.has(node.id)) {
+        throw new ConfigError('nodes', `the ring has node "${node.id}", which is not in nodes`);
+      }
+    }
+  }
+  if (typeof merged.prefix !== 'string' || !PREFIX.test(merged.prefix)) {
+    throw new ConfigError(
+      'prefix',
+      `"${String(merged.prefix)}" must be 1-256 characters, no spaces nor glob characters *?[]\\`,
+    );
+  }
+  if (merged.values !== 'number' && merged.values !== 'bigint') {
+    throw new ConfigError('values', `"${String(merged.values)}" is not 'number' or 'bigint'`);
+  }
+  for (const key of ['buckets', 'connectTimeoutMs', 'commandTimeoutMs'] as const) {
+    const value = merged[key];
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new ConfigError(key, `must be a positive integer, got ${String(value)}`);
+    }
+  }
+  if (typeof merged.publishWrites !== 'boolean') {
+    throw new ConfigError('publishWrites', 'must be a boolean');
+  }
+  return Object.freeze({
+    ...merged,
+    nodes: Object.freeze(merged.nodes.map((node) => Object.freeze({ ...node }))),
+  });
+}
