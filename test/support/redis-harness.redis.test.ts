@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { acceptsConnections } from '../../workers/local-redis.js';
@@ -133,12 +135,15 @@ describe('teardown', () => {
     const [report] = run.reports;
     expect(report?.pids, run.output).toHaveLength(2);
     const pids = (report?.pids ?? []).map((pid) => pid ?? -1);
-    if (report?.backend === 'container') {
-      // No exit hook runs on SIGKILL: the next start removes containers of dead owners.
-      const next = await startRedisServers();
-      await next.stop();
-    }
+    // Processes die with their owner (parent-death signal). Containers and temp dirs need
+    // the owner's cleanup, which SIGKILL skips: the next start removes those of dead owners.
+    const next = await startRedisServers();
+    await next.stop();
     expect(await waitForProcessesGone(pids)).toEqual([]);
+    const orphans = (await readdir(tmpdir())).filter((name) =>
+      name.startsWith(`countd-redis-${report?.ownerPid}-`),
+    );
+    expect(orphans).toEqual([]);
   });
 
   it('startRedisServers().stop() stops everything and can be called twice', async () => {
