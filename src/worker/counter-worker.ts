@@ -1,6 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import {
+  Queue,
+  UnrecoverableError,
+  WaitingError,
+  Worker,
+  type ConnectionOptions,
+  type Job,
+} from 'bullmq';
 import { Redis } from 'ioredis';
 import { MalformedJobError } from '../errors/index.js';
 import { parseJobPayload, type JobPayload } from '../jobs/index.js';
@@ -12,6 +19,8 @@ import { Flusher, type FlusherEvents } from './flusher.js';
 import { HeldJob } from './held-job.js';
 import { NodeWriter } from './node-writer.js';
 import { resolveWorkerOptions, type CounterWorkerOptions } from './worker-options.js';
+
+const SHUTDOWN_RELEASE = 'released at the shutdown deadline; redelivered once its lock expires';
 
 // Rough heap cost of one held [name, delta] pair beyond the name's characters.
 const PAIR_OVERHEAD_BYTES = 56;
@@ -44,6 +53,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
   private heldBytes = 0;
   private oldestHeld = new Map<HeldJob, number>();
   private paused = false;
+  private abandoned = false;
   private started: Promise<void> | undefined;
   private closing: Promise<boolean> | undefined;
 
@@ -185,7 +195,13 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     ]);
     const steps: Array<() => Promise<unknown>> = [];
     if (timedOut) {
+      this.abandoned = true;
       this.flusher.abandon();
+      // BullMQ memoizes close(): close(true) returns the close() above, which waits for the held
+      // jobs' processor promises forever. Release them without completing or failing them: on a
+      // WaitingError BullMQ leaves the job active and stops renewing its lock, so its stalled
+      // check redelivers it (the markers make that safe for parts already applied).
+      for (const job of this.oldestHeld.keys()) job.finish(new WaitingError(SHUTDOWN_RELEASE));
       steps.push(() => this.worker.close(true));
     }
     steps.push(() => this.queueForCounts?.close() ?? Promise.resolve());
@@ -206,6 +222,8 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
   }
 
   private async process(job: Job): Promise<void> {
+    // A job handed out while the shutdown deadline passed is released like the held ones.
+    if (this.abandoned) throw new WaitingError(SHUTDOWN_RELEASE);
     const metrics = this.options.metrics;
     metrics?.jobsReceived.inc();
     const jobId = job.id ?? `${job.name}-unknown`;
