@@ -2,7 +2,7 @@
  * Every Redis key and channel countd uses, in one place (STYLE: no string-built keys elsewhere).
  *
  * Storage nodes: `<prefix>:t:<bucket>` hashes of counters, `<prefix>:applied:<jobId>` markers,
- * `<prefix>:updates` pub/sub channel. Queue Redis: `<prefix>:fleet:<queue>:ring`.
+ * `<prefix>:updates` pub/sub channel. Queue Redis: `countd:fleet:<queue>:ring`.
  */
 export class CountdKeys {
   constructor(readonly prefix: string) {}
@@ -27,8 +27,12 @@ export class CountdKeys {
     return `${this.prefix}:updates`;
   }
 
-  /** Key in the queue Redis holding the canonical ring of the fleet consuming `queueName`. */
+  /**
+   * Key in the queue Redis holding the canonical ring of the fleet consuming `queueName`. Not
+   * under the storage prefix: the prefix is part of the ring fingerprint, and workers of one
+   * queue with different prefixes must meet at the same key to be told apart.
+   */
   fleetRing(queueName: string): string {
-    return `${this.prefix}:fleet:${queueName}:ring`;
+    return `countd:fleet:${queueName}:ring`;
   }
 }
