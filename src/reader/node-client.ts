@@ -74,7 +74,7 @@ export class NodeClient {
     const connected = redis?.status === 'ready';
     const detail = connected
       ? `${what} failed at ${this.address}: ${cause.message}`
-      : `${what} failed: not reachable at ${this.address} (${(this.lastError ?? cause).message})`;
+      : `not reachable at ${this.address} (${(this.lastError ?? cause).message})`;
     return new StorageError(this.id, detail, cause);
   }
 
