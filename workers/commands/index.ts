@@ -1,8 +1,22 @@
 import type { Command } from '../cli/command.js';
+import { countersCommand, listCommand } from './counters.js';
+import { demoCommand } from './demo.js';
+import { getCommand } from './get.js';
 import { incrCommand } from './incr.js';
 import { ringCommand } from './ring.js';
 import { upCommand } from './up.js';
+import { watchCommand } from './watch.js';
 import { workerCommand } from './worker.js';
 
 /** Every subcommand, in the order `countd --help` lists them. Each lives in its own file. */
-export const commands: readonly Command[] = [upCommand, workerCommand, incrCommand, ringCommand];
+export const commands: readonly Command[] = [
+  upCommand,
+  workerCommand,
+  incrCommand,
+  getCommand,
+  watchCommand,
+  countersCommand,
+  listCommand,
+  ringCommand,
+  demoCommand,
+];
