@@ -1,6 +1,5 @@
 import type { Command } from '../cli/command.js';
 import { countersCommand, listCommand } from './counters.js';
-import { demoCommand } from './demo.js';
 import { getCommand } from './get.js';
 import { incrCommand } from './incr.js';
 import { ringCommand } from './ring.js';
@@ -18,5 +17,4 @@ export const commands: readonly Command[] = [
   countersCommand,
   listCommand,
   ringCommand,
-  demoCommand,
 ];
