@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors/index.js';
-import { parseRedisUrl, type RedisConnection } from './redis-url.js';
+import { parseRedisUrl, redactUrl, type RedisConnection } from './redis-url.js';
 
 /** One storage node: placement depends on `id` and `weight` only, never on the URL. */
 export interface NodeSpec {
@@ -36,7 +36,7 @@ export function parseNodeList(raw: string, setting: string): readonly NodeSpec[]
 }
 
 function parseNodeEntry(entry: string, index: number, setting: string): NodeSpec {
-  const where = `entry ${index + 1} "${entry.replace(/:\/\/[^@/]*@/, '://***@')}"`;
+  const where = `entry ${index + 1} "${redactUrl(entry)}"`;
   const eq = entry.indexOf('=');
   if (eq <= 0) throw new ConfigError(setting, `${where}: expected id[:weight]=url`);
   const head = entry.slice(0, eq);

@@ -54,7 +54,18 @@ export function parseRedisUrl(raw: string, setting: string): RedisConnection {
   });
 }
 
-/** Replaces the password of a URL-like string with `***`, even when the string is not a valid URL. */
+/**
+ * Replaces the password of every URL in a string (a URL, a node list) with `***`, even when it
+ * is not a valid URL. A URL's credentials run to its last `@` before the next `scheme://`: a
+ * password that should have been percent-encoded may hold `@`, `/`, `,` or spaces, and hiding
+ * too much of a malformed URL is better than showing part of a password.
+ */
 export function redactUrl(raw: string): string {
-  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+  return raw.replace(URL_CREDENTIALS, (whole, scheme: string, auth: string) => {
+    const colon = auth.indexOf(':');
+    return colon === -1 ? whole : `${scheme}${auth.slice(0, colon)}:***@`;
+  });
 }
+
+// `scheme://`, then (greedily, so up to the last `@`) anything that does not start another URL.
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)((?:(?![a-z][a-z0-9+.-]*:\/\/)[^])*)@/gi;
