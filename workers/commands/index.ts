@@ -1,7 +1,9 @@
 import type { Command } from '../cli/command.js';
 import { countersCommand, listCommand } from './counters.js';
+import { demoCommand } from './demo.js';
 import { getCommand } from './get.js';
 import { incrCommand } from './incr.js';
+import { loadCommand } from './load.js';
 import { ringCommand } from './ring.js';
 import { upCommand } from './up.js';
 import { watchCommand } from './watch.js';
@@ -16,5 +18,7 @@ export const commands: readonly Command[] = [
   watchCommand,
   countersCommand,
   listCommand,
+  loadCommand,
   ringCommand,
+  demoCommand,
 ];
