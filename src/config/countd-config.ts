@@ -28,27 +28,21 @@ export interface CountdConfig {
   readonly logLevel: LogLevel;
 }
 
-const DEFAULTS: Omit<CountdConfig, 'queue' | 'nodes'> = {
-  queueName: 'countd',
-  prefix: 'countd',
-  buckets: 4096,
-  ringAlgorithm: 'ketama',
-  ringPoints: 160,
-  flushIntervalMs: 1000,
-  concurrency: 2000,
-  maxBufferCounters: 1_000_000,
-  maxBufferBytes: 128 * 1024 * 1024,
-  maxScriptCounters: 5000,
-  flushParallelism: 4,
-  markerTtlSeconds: 86_400,
-  markerGraceSeconds: 300,
-  publishUpdates: true,
-  shutdownTimeoutMs: 30_000,
-  lockDurationMs: 30_000,
-  metricsHost: '127.0.0.1',
-  metricsPort: 9464,
-  logLevel: 'info',
-};
+/**
+ * Defaults come from the settings table's `defaultText` (what the README shows), parsed like a
+ * value given by the user: one source, so the documented default is the applied one.
+ */
+function defaults(): Record<string, unknown> {
+  const out: Record<string, unknown> = { queue: undefined, nodes: undefined };
+  for (const [key, setting] of Object.entries(SETTINGS) as [
+    SettingName,
+    (typeof SETTINGS)[SettingName],
+  ][]) {
+    if (setting.defaultText.startsWith('(')) continue; // "(none: ...)"
+    out[key] = setting.parse(setting.defaultText, `default of ${setting.env}`);
+  }
+  return out;
+}
 
 /** Names of the flags every command understands (`--queue-url`, `--nodes`, ...). */
 export const CONFIG_FLAGS: readonly string[] = Object.values(SETTINGS).map((s) => s.flag);
@@ -73,7 +67,7 @@ export function parseConfig(
       throw new ConfigError(name, 'unknown setting (see the README for the COUNTD_* variables)');
     }
   }
-  const out: Record<string, unknown> = { ...DEFAULTS, queue: undefined, nodes: undefined };
+  const out = defaults();
   for (const [key, setting] of Object.entries(SETTINGS) as [
     SettingName,
     (typeof SETTINGS)[SettingName],
