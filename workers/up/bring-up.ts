@@ -1,6 +1,7 @@
 import { SETTINGS, parseConfig, redactUrl } from '../../src/config/index.js';
 import { UsageError } from '../cli/usage-error.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
+import { isPortFree } from './port-free.js';
 import { removeStackFile, writeStackFile } from './stack-file.js';
 import { WorkerFleet } from './worker-processes.js';
 
@@ -52,8 +53,13 @@ export async function bringUp(options: UpOptions): Promise<RunningStack> {
     childEnv.COUNTD_NODES = local.nodeSpec;
   }
   const fleet = new WorkerFleet(childEnv, options.dataDir, say);
+  let metricsPort = config.metricsPort;
+  if (metricsPort !== 0 && !(await isPortFree(config.metricsHost, metricsPort))) {
+    say(`port ${metricsPort} is taken: the worker's /metrics goes on a free port instead`);
+    metricsPort = 0;
+  }
   try {
-    await fleet.start(options.workers, config.metricsPort);
+    await fleet.start(options.workers, metricsPort);
   } catch (err) {
     await fleet.stop();
     await local?.stop();
