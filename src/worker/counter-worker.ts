@@ -205,8 +205,8 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
       steps.push(() => this.worker.close(true));
     }
     steps.push(() => this.queueForCounts?.close() ?? Promise.resolve());
-    steps.push(() => this.queueClient.quit());
-    for (const redis of this.storage) steps.push(() => redis.quit());
+    steps.push(() => quitOrDisconnect(this.queueClient));
+    for (const redis of this.storage) steps.push(() => quitOrDisconnect(redis));
     // Every step runs even when an earlier one fails (STYLE: close() is thorough).
     for (const step of steps)
       await step().catch((err: unknown) => this.emit('queueError', asError(err)));
@@ -326,6 +326,19 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
       },
     };
   }
+}
+
+/**
+ * QUIT when connected. A client whose server is down cannot send QUIT (storage clients have no
+ * offline queue; the queue client's would hold it until the server is back) and goes on
+ * reconnecting, which keeps the process alive after close(): disconnect it instead.
+ */
+async function quitOrDisconnect(redis: Redis): Promise<void> {
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  await redis.quit().catch(() => redis.disconnect());
 }
 
 function asError(err: unknown): Error {
