@@ -1,0 +1,149 @@
+import { parseArgs } from 'node:util';
+
+export const SCENARIOS = [
+  's1',
+  's1-uniform',
+  'b1',
+  'b2',
+  'memory',
+  'ring',
+  'flush',
+  'half-rate',
+  'rss',
+] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  readonly json: string | undefined;
+  readonly producers: number;
+  readonly workers: number;
+  /** Increments of S1 (and B1). */
+  readonly total: number;
+  readonly counters: number;
+  readonly zipf: number;
+  readonly seed: number;
+  readonly flushIntervalMs: number;
+  /** Runs of S1 (Zipf); the median is reported. */
+  readonly repeat: number;
+  /** Increments of B2 (one BullMQ job each). */
+  readonly jobSample: number;
+  /** Counters of the flush-path scenario. */
+  readonly flushCounters: number;
+  /** Seconds the half-rate run lasts. */
+  readonly halfRateSeconds: number;
+  readonly only: ReadonlySet<Scenario>;
+  readonly aof: boolean;
+  /** Write .cpuprofile files of S1's workers and producers here. */
+  readonly profile: string | undefined;
+  /** Extra COUNTD_* settings for S1 workers, from `--worker-env KEY=VALUE` (repeatable). */
+  readonly workerEnv: Readonly<Record<string, string>>;
+  readonly lingerMs: number | undefined;
+  readonly maxBatch: number | undefined;
+  readonly maxInFlight: number | undefined;
+}
+
+export const HELP = `Usage: npm run bench -- [options]
+
+Starts its own redis-server processes (1 queue + 3 storage nodes) on loopback ports, runs the
+scenarios, prints a table and, with --json FILE, writes the figures.
+
+  --quick                 a run under 2 minutes (smaller totals, 1 repetition)
+  --json FILE             write the figures as JSON
+  --only LIST             scenarios, comma-separated: ${SCENARIOS.join(',')}
+  --producers N           producer processes of S1 and client processes of B1/B2 (default 2)
+  --workers N             countd worker processes of S1 (default 1)
+  --total N               increments of S1 and B1 (default 10000000; quick 3000000)
+  --counters K            distinct counters (default 1000000)
+  --zipf S                Zipf exponent of S1 (default 1.1); s1-uniform uses 0
+  --seed X                workload seed (default 42)
+  --flush-interval-ms MS  worker flush interval (default 1000)
+  --repeat N              runs of S1, median reported (default 3; quick 1)
+  --job-sample N          increments of B2, one job each (default 100000; quick 20000)
+  --flush-counters N      counters of the flush-path scenario (default 1000000; quick 300000)
+  --half-rate-seconds S   length of the half-rate lag run (default 15; quick 6)
+  --aof                   storage and queue Redis with appendonly everysec (default off)
+  --profile DIR           node --cpu-prof of S1's workers and producers into DIR
+  --worker-env K=V        extra COUNTD_* setting for S1 workers (repeatable)
+  --linger-ms MS, --max-batch N, --max-in-flight N   producer options for S1
+`;
+
+export function parseBenchOptions(argv: readonly string[]): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean' },
+      json: { type: 'string' },
+      only: { type: 'string' },
+      producers: { type: 'string' },
+      workers: { type: 'string' },
+      total: { type: 'string' },
+      counters: { type: 'string' },
+      zipf: { type: 'string' },
+      seed: { type: 'string' },
+      'flush-interval-ms': { type: 'string' },
+      repeat: { type: 'string' },
+      'job-sample': { type: 'string' },
+      'flush-counters': { type: 'string' },
+      'half-rate-seconds': { type: 'string' },
+      aof: { type: 'boolean' },
+      profile: { type: 'string' },
+      'worker-env': { type: 'string', multiple: true },
+      'linger-ms': { type: 'string' },
+      'max-batch': { type: 'string' },
+      'max-in-flight': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) return undefined;
+  const quick = values.quick === true;
+  const int = (name: string, raw: string | undefined, fallback: number, min = 1): number => {
+    if (raw === undefined) return fallback;
+    const value = Number(raw.replace(/_/g, ''));
+    if (!Number.isSafeInteger(value) || value < min)
+      throw new Error(`--${name} must be an integer >= ${min}, got "${raw}"`);
+    return value;
+  };
+  const optional = (name: string, raw: string | undefined): number | undefined =>
+    raw === undefined ? undefined : int(name, raw, 0);
+  const zipf = values.zipf === undefined ? 1.1 : Number(values.zipf);
+  if (!Number.isFinite(zipf) || zipf < 0) throw new Error(`--zipf must be >= 0`);
+  let only: Set<Scenario> = new Set(SCENARIOS);
+  if (values.only !== undefined) {
+    only = new Set();
+    for (const name of values.only.split(',')) {
+      if (!(SCENARIOS as readonly string[]).includes(name))
+        throw new Error(`--only: unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`);
+      only.add(name as Scenario);
+    }
+  }
+  const workerEnv: Record<string, string> = {};
+  for (const pair of values['worker-env'] ?? []) {
+    const at = pair.indexOf('=');
+    if (at < 1 || !pair.startsWith('COUNTD_'))
+      throw new Error(`--worker-env takes COUNTD_NAME=value, got "${pair}"`);
+    workerEnv[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return {
+    quick,
+    json: values.json,
+    producers: int('producers', values.producers, 2),
+    workers: int('workers', values.workers, 1),
+    total: int('total', values.total, quick ? 3_000_000 : 10_000_000),
+    counters: int('counters', values.counters, 1_000_000),
+    zipf,
+    seed: int('seed', values.seed, 42, 0),
+    flushIntervalMs: int('flush-interval-ms', values['flush-interval-ms'], 1000, 10),
+    repeat: int('repeat', values.repeat, quick ? 1 : 3),
+    jobSample: int('job-sample', values['job-sample'], quick ? 20_000 : 100_000),
+    flushCounters: int('flush-counters', values['flush-counters'], quick ? 300_000 : 1_000_000),
+    halfRateSeconds: int('half-rate-seconds', values['half-rate-seconds'], quick ? 6 : 15),
+    only,
+    aof: values.aof === true,
+    profile: values.profile,
+    workerEnv,
+    lingerMs: optional('linger-ms', values['linger-ms']),
+    maxBatch: optional('max-batch', values['max-batch']),
+    maxInFlight: optional('max-in-flight', values['max-in-flight']),
+  };
+}

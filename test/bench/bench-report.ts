@@ -1,0 +1,222 @@
+import type { BaselineResult } from './scenario-baselines.js';
+import type { EndToEndResult } from './scenario-end-to-end.js';
+import type { FlushPathRun } from './scenario-flush-path.js';
+import type { MemoryResult } from './scenario-memory.js';
+import type { WorkerRssResult } from './scenario-worker-rss.js';
+import type { RingBenchResult } from './ring-bench.js';
+
+/** Everything one bench run measured; `figures` holds the flat fields the issue asks for. */
+export interface BenchReport {
+  readonly date: string;
+  readonly machine: Readonly<Record<string, string | number>>;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly figures: Readonly<Record<string, number | boolean | null>>;
+  readonly s1: readonly EndToEndResult[];
+  readonly s1Uniform: EndToEndResult | undefined;
+  readonly halfRate: EndToEndResult | undefined;
+  readonly direct: BaselineResult | undefined;
+  readonly jobPerIncrement: BaselineResult | undefined;
+  readonly memory: MemoryResult | undefined;
+  readonly flushPath: readonly FlushPathRun[];
+  readonly workerRss: WorkerRssResult | undefined;
+  readonly ring: RingBenchResult | undefined;
+  readonly seconds: number;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const int = (v: number): string =>
+  Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '-';
+const fixed = (v: number, digits: number): string => (Number.isFinite(v) ? v.toFixed(digits) : '-');
+
+interface Row {
+  readonly what: string;
+  readonly figure: string;
+  readonly target: string;
+  readonly ok: boolean | undefined;
+}
+
+/** The table printed at the end of a run. */
+export function formatReport(r: BenchReport): string {
+  const f = r.figures;
+  const num = (key: string): number => (typeof f[key] === 'number' ? (f[key] as number) : NaN);
+  const rows: Row[] = [];
+  const interval = Number(r.settings.flushIntervalMs);
+  if (r.s1.length > 0) {
+    const runs = r.s1.map((s) => int(s.incrementsPerSecond)).join(', ');
+    rows.push({
+      what: `S1 countd end to end, Zipf ${r.s1[0]!.zipf}`,
+      figure: `${int(num('increments_per_s'))} incr/s (median of ${r.s1.length}: ${runs})`,
+      target: '>= 1,000,000',
+      ok: num('increments_per_s') >= 1_000_000 && f.exact === true,
+    });
+    rows.push({
+      what: '  totals exact (every counter read back)',
+      figure: String(f.exact),
+      target: 'true',
+      ok: f.exact === true,
+    });
+    rows.push({
+      what: '  storage commands per increment',
+      figure: fixed(num('storage_commands_per_increment'), 3),
+      target: '',
+      ok: undefined,
+    });
+    rows.push({
+      what: '  lag p50 / p99',
+      figure: `${int(num('lag_p50_ms'))} / ${int(num('lag_p99_ms'))} ms`,
+      target: '',
+      ok: undefined,
+    });
+    rows.push({
+      what: '  peak worker RSS',
+      figure: `${int(num('worker_rss_mb'))} MB`,
+      target: '',
+      ok: undefined,
+    });
+  }
+  if (r.s1Uniform !== undefined) {
+    const u = r.s1Uniform;
+    rows.push({
+      what: 'S1 countd end to end, uniform',
+      figure:
+        `${int(u.incrementsPerSecond)} incr/s, ${fixed(u.storageCommandsPerIncrement, 3)} cmd/incr, ` +
+        `lag p99 ${int(u.lagP99Ms)} ms, exact ${String(u.verify?.exact)}`,
+      target: '',
+      ok: u.verify?.exact,
+    });
+  }
+  if (r.direct !== undefined) {
+    rows.push({
+      what: `B1 per-event HINCRBY, auto-pipelined (${r.direct.clients} proc)`,
+      figure: `${int(r.direct.incrementsPerSecond)} incr/s (${int(r.direct.increments)} incr)`,
+      target: '',
+      ok: undefined,
+    });
+    rows.push({
+      what: '  S1 / B1',
+      figure: `x${fixed(num('ratio_vs_direct'), 2)}`,
+      target: '>= x7',
+      ok: num('ratio_vs_direct') >= 7,
+    });
+  }
+  if (r.jobPerIncrement !== undefined) {
+    rows.push({
+      what: 'B2 one BullMQ job per increment',
+      figure: `${int(r.jobPerIncrement.incrementsPerSecond)} incr/s (${int(r.jobPerIncrement.increments)} incr)`,
+      target: '',
+      ok: undefined,
+    });
+  }
+  if (r.halfRate !== undefined) {
+    rows.push({
+      what: `S1 at half rate (${int(r.halfRate.rate)} incr/s asked)`,
+      figure:
+        `lag p50 ${int(r.halfRate.lagP50Ms)} ms, p99 ${int(r.halfRate.lagP99Ms)} ms ` +
+        `(${int(r.halfRate.incrementsPerSecond)} incr/s)`,
+      target: `p99 <= ${int(interval + 250)} ms`,
+      ok: r.halfRate.lagP99Ms <= interval + 250 && r.halfRate.verify?.exact === true,
+    });
+  }
+  for (const run of r.flushPath) {
+    const headline = run.groupSize === 5000 && run.publish;
+    rows.push({
+      what: `flush path, groups of ${run.groupSize}, publish ${run.publish ? 'on' : 'off'}`,
+      figure: `${int(run.hincrbyPerSecond)} HINCRBY/s`,
+      target: headline ? '>= 400,000' : '',
+      ok: headline ? run.hincrbyPerSecond >= 400_000 : undefined,
+    });
+  }
+  if (r.memory !== undefined) {
+    const m = r.memory;
+    const enc = Object.entries(m.encodings)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    rows.push({
+      what: `storage, countd hashes (${m.buckets} buckets/node)`,
+      figure: `${fixed(m.bytesPerCounter, 1)} B/counter (${fixed(m.meanFieldsPerHash, 0)} fields/hash; ${enc})`,
+      target: '',
+      ok: undefined,
+    });
+    rows.push({
+      what: 'storage, one key per counter',
+      figure: `${fixed(m.bytesPerCounterKeyPerCounter, 1)} B/counter`,
+      target: '',
+      ok: undefined,
+    });
+    rows.push({
+      what: '  countd / key-per-counter',
+      figure: fixed(m.ratio, 3),
+      target: '<= 0.333',
+      ok: m.ratio <= 1 / 3,
+    });
+  }
+  if (r.workerRss !== undefined) {
+    const w = r.workerRss;
+    rows.push({
+      what: `worker RSS, ${int(w.counters)} distinct counters buffered`,
+      figure:
+        `${int(w.bufferedRssMb)} MB (idle ${int(w.idleRssMb)} MB; ${int(w.heldJobs)} jobs held; ` +
+        `drain ${fixed(w.drainSeconds, 1)} s; exact ${String(w.verify.exact)})`,
+      target: '<= 300 MB',
+      ok: w.bufferedRssMb <= 300 && w.verify.exact,
+    });
+  }
+  if (r.ring !== undefined) {
+    const l = r.ring.lookupsPerSecond;
+    rows.push({
+      what: 'ring lookups (10 nodes, quick)',
+      figure:
+        `Zipf memoized ${fixed(l.zipfMemoized / 1e6, 2)} M/s, uncached ${fixed(l.uncached / 1e6, 2)} M/s, ` +
+        `cold ${fixed(l.cold / 1e6, 2)} M/s`,
+      target: '',
+      ok: undefined,
+    });
+  }
+  const w1 = Math.max(...rows.map((x) => x.what.length));
+  const w2 = Math.max(...rows.map((x) => x.figure.length));
+  const w3 = Math.max(6, ...rows.map((x) => x.target.length));
+  const lines = [
+    `countd bench ${r.date} — ${Object.entries(r.machine)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `settings: ${Object.entries(r.settings)
+      .map(([k, v]) => `${k} ${String(v)}`)
+      .join(', ')}`,
+    '',
+    `${'scenario'.padEnd(w1)}  ${'figure'.padEnd(w2)}  ${'target'.padEnd(w3)}  ok`,
+    `${'-'.repeat(w1)}  ${'-'.repeat(w2)}  ${'-'.repeat(w3)}  ---`,
+    ...rows.map(
+      (x) =>
+        `${x.what.padEnd(w1)}  ${x.figure.padEnd(w2)}  ${x.target.padEnd(w3)}  ${
+          x.ok === undefined ? '' : x.ok ? 'yes' : 'NO'
+        }`,
+    ),
+  ];
+  const cpuRuns = [...r.s1, r.s1Uniform, r.halfRate].filter(
+    (x): x is EndToEndResult => x !== undefined,
+  );
+  if (cpuRuns.length > 0) {
+    lines.push('', 'CPU per process during S1 runs (cores; machine = every process on the box):');
+    for (const run of cpuRuns) {
+      const parts = Object.entries(run.cpuCores).map(([k, v]) => `${k} ${fixed(v, 2)}`);
+      lines.push(
+        `  ${run.label.padEnd(12)} ${fixed(run.seconds, 1).padStart(5)} s  ${parts.join(', ')}; machine ${fixed(run.machineCores, 2)}`,
+      );
+    }
+  }
+  for (const base of [r.direct, r.jobPerIncrement]) {
+    if (base === undefined) continue;
+    const parts = Object.entries(base.cpuCores).map(([k, v]) => `${k} ${fixed(v, 2)}`);
+    lines.push(
+      `  ${base.label.padEnd(12)} ${fixed(base.seconds, 1).padStart(5)} s  ${parts.join(', ')}; machine ${fixed(base.machineCores, 2)}`,
+    );
+  }
+  lines.push('', `(${fixed(r.seconds, 0)} s)`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,116 @@
+/**
+ * B2, naive queue use: one BullMQ job per increment. The `producer` role adds the lane's
+ * increments as jobs (`addBulk` in chunks, which is kind to the baseline); the `worker` role is
+ * a plain BullMQ worker doing one HINCRBY per job on the counter's node (same ring and layout).
+ */
+import { writeFileSync } from 'node:fs';
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { HashRing } from '../../src/ring/index.js';
+import { StorageLayout } from '../../src/storage/index.js';
+import { childMain, epochMs } from './bench-child.js';
+import { counterNames, generateLane, type LaneData, type WorkloadSpec } from './workload.js';
+
+export interface JobPerIncrementConfig {
+  readonly role: 'producer' | 'worker';
+  readonly queueUrl: string;
+  readonly queueName: string;
+  readonly nodes: ReadonlyArray<{ readonly id: string; readonly url: string }>;
+  readonly prefix: string;
+  readonly buckets: number;
+  readonly lane: number;
+  readonly spec: WorkloadSpec;
+  readonly limit: number;
+  readonly expectFile: string;
+  /** Worker concurrency. */
+  readonly concurrency: number;
+}
+
+export interface JobPerIncrementResult {
+  readonly increments: number;
+  readonly firstSendMs: number;
+  readonly lastAddMs: number;
+  readonly cpuSeconds: number;
+}
+
+const ADD_CHUNK = 500;
+const ADDS_IN_FLIGHT = 4;
+
+interface JobData {
+  readonly n: string;
+  readonly d: number;
+}
+
+type State =
+  | { role: 'producer'; queue: Queue; names: string[]; data: LaneData }
+  | { role: 'worker'; worker: Worker };
+
+function connection(url: string): { host: string; port: number; maxRetriesPerRequest: null } {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port), maxRetriesPerRequest: null };
+}
+
+async function setup(config: JobPerIncrementConfig): Promise<State> {
+  if (config.role === 'producer') {
+    const queue = new Queue(config.queueName, { connection: connection(config.queueUrl) });
+    await queue.waitUntilReady();
+    const data = generateLane(config.spec, config.lane, 'stream', config.limit);
+    writeFileSync(config.expectFile, new Uint8Array(data.totals.buffer));
+    return { role: 'producer', queue, names: counterNames(config.spec.counters), data };
+  }
+  const ring = new HashRing(config.nodes.map((n) => ({ id: n.id, weight: 1 })));
+  const layout = new StorageLayout(ring, config.prefix, config.buckets);
+  const clients = new Map<string, Redis>();
+  for (const node of config.nodes) {
+    const client = new Redis(connection(node.url));
+    await client.ping();
+    clients.set(node.id, client);
+  }
+  const worker = new Worker(
+    config.queueName,
+    async (job: Job<JobData>) => {
+      const { node, key } = layout.locate(job.data.n);
+      await clients.get(node)!.hincrby(key, job.data.n, job.data.d);
+    },
+    { connection: connection(config.queueUrl), concurrency: config.concurrency, autorun: false },
+  );
+  await worker.waitUntilReady();
+  return { role: 'worker', worker };
+}
+
+async function run(state: State): Promise<JobPerIncrementResult> {
+  if (state.role === 'worker') {
+    // Runs until the bench kills it (it measures this process through /proc).
+    await state.worker.run();
+    return { increments: 0, firstSendMs: 0, lastAddMs: 0, cpuSeconds: 0 };
+  }
+  const { queue, names } = state;
+  const { indexes, deltas } = state.data;
+  const cpuStart = process.cpuUsage();
+  const firstSendMs = epochMs();
+  const inFlight: Array<Promise<unknown>> = [];
+  for (let start = 0; start < indexes.length; start += ADD_CHUNK) {
+    const jobs = [];
+    for (let k = start; k < Math.min(indexes.length, start + ADD_CHUNK); k++) {
+      jobs.push({
+        name: 'incr',
+        data: { n: names[indexes[k]!]!, d: deltas[k]! } satisfies JobData,
+        opts: { removeOnComplete: true },
+      });
+    }
+    inFlight.push(queue.addBulk(jobs));
+    if (inFlight.length >= ADDS_IN_FLIGHT) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+  const lastAddMs = epochMs();
+  const cpu = process.cpuUsage(cpuStart);
+  await queue.close();
+  return {
+    increments: indexes.length,
+    firstSendMs,
+    lastAddMs,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
+}
+
+childMain(setup, run);

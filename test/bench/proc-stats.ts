@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+
+// Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream kernel build.
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) a process has used so far, or undefined once it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident set size in bytes (VmRSS), or undefined once the process is gone. */
+export function rssBytes(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+    return match === null ? undefined : Number(match[1]) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds the whole machine spent busy (all cores), from /proc/stat. */
+export function machineBusySeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  const busy = v[0]! + v[1]! + v[2]! + v[5]! + v[6]! + (v[7] ?? 0);
+  return busy / TICKS_PER_SECOND;
+}
+
+/** A labelled set of processes whose CPU use over an interval is wanted. */
+export class CpuMeter {
+  private readonly start = new Map<string, number>();
+  private machineStart = 0;
+  private wallStart = 0;
+
+  constructor(private readonly pids: ReadonlyMap<string, number>) {}
+
+  begin(): void {
+    this.wallStart = performance.now();
+    this.machineStart = machineBusySeconds();
+    for (const [label, pid] of this.pids) this.start.set(label, cpuSeconds(pid) ?? 0);
+  }
+
+  /** Per label, CPU used since {@link begin} as a share of one core (1 = one core busy). */
+  end(): { cores: Record<string, number>; machineCores: number; seconds: number } {
+    const seconds = (performance.now() - this.wallStart) / 1000;
+    const cores: Record<string, number> = {};
+    for (const [label, pid] of this.pids) {
+      const used = (cpuSeconds(pid) ?? this.start.get(label)!) - this.start.get(label)!;
+      cores[label] = seconds > 0 ? used / seconds : 0;
+    }
+    const machineCores = seconds > 0 ? (machineBusySeconds() - this.machineStart) / seconds : 0;
+    return { cores, machineCores, seconds };
+  }
+}
+
+/** Samples the RSS of some processes every `intervalMs` and keeps the peak of each. */
+export class RssSampler {
+  private readonly peaks = new Map<number, number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly pids: () => readonly number[],
+    intervalMs = 100,
+  ) {
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+    this.sample();
+  }
+
+  sample(): void {
+    for (const pid of this.pids()) {
+      const rss = rssBytes(pid);
+      if (rss !== undefined && rss > (this.peaks.get(pid) ?? 0)) this.peaks.set(pid, rss);
+    }
+  }
+
+  /** Highest RSS seen of any one process. */
+  peak(): number {
+    this.sample();
+    return Math.max(0, ...this.peaks.values());
+  }
+
+  stop(): number {
+    clearInterval(this.timer);
+    return this.peak();
+  }
+}

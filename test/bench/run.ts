@@ -1,0 +1,230 @@
+/**
+ * `npm run bench [-- options]`: countd end to end against its baselines, on redis-server
+ * processes the bench starts itself. See docs/performance.md and `--help`.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { BenchStack } from './bench-stack.js';
+import { HELP, parseBenchOptions, type BenchOptions } from './bench-options.js';
+import { formatReport, median, type BenchReport } from './bench-report.js';
+import { runRingBench, type RingBenchResult } from './ring-bench.js';
+import { runDirect, runJobPerIncrement, type BaselineResult } from './scenario-baselines.js';
+import { runEndToEnd, type EndToEndResult } from './scenario-end-to-end.js';
+import { runFlushPath, type FlushPathRun } from './scenario-flush-path.js';
+import { runMemory, type MemoryResult } from './scenario-memory.js';
+import { runWorkerRss, type WorkerRssResult } from './scenario-worker-rss.js';
+
+const BUCKETS = 4096;
+const began = performance.now();
+
+function progress(message: string): void {
+  process.stderr.write(
+    `[${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s] ${message}\n`,
+  );
+}
+
+function redisVersion(): string {
+  try {
+    return (
+      /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? '?'
+    );
+  } catch {
+    return '?';
+  }
+}
+
+async function main(o: BenchOptions): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'countd-bench-run-'));
+  let ring: RingBenchResult | undefined;
+  if (o.only.has('ring')) {
+    // In-process and CPU-bound for seconds: run before any connection could time out.
+    progress('ring lookups (runRingBench quick)');
+    ring = await runRingBench({ quick: true });
+  }
+  const stack = await BenchStack.start(o.aof);
+  progress(`redis-server: queue ${stack.queue.url}, nodes ${stack.nodeSpec}; scratch ${dir}`);
+  const spec = (total: number, zipf: number) => ({
+    counters: o.counters,
+    zipf,
+    seed: o.seed,
+    total,
+    lanes: o.producers,
+  });
+  const endToEnd = (label: string, total: number, zipf: number, rate: number, verify = true) =>
+    runEndToEnd({
+      label,
+      stack,
+      dir,
+      spec: spec(total, zipf),
+      workers: o.workers,
+      flushIntervalMs: o.flushIntervalMs,
+      rate,
+      workerEnv: o.workerEnv,
+      lingerMs: o.lingerMs,
+      maxBatch: o.maxBatch,
+      maxInFlight: o.maxInFlight,
+      profileDir: label.startsWith('s1-') && label !== 's1-uniform' ? o.profile : undefined,
+      verify,
+    });
+  const s1: EndToEndResult[] = [];
+  let s1Uniform: EndToEndResult | undefined;
+  let halfRate: EndToEndResult | undefined;
+  let direct: BaselineResult | undefined;
+  let jobPerIncrement: BaselineResult | undefined;
+  let memory: MemoryResult | undefined;
+  const flushPath: FlushPathRun[] = [];
+  let workerRss: WorkerRssResult | undefined;
+  try {
+    if (o.only.has('flush')) {
+      const variants: Array<[number, boolean]> = o.quick
+        ? [
+            [5000, true],
+            [5000, false],
+            [1000, true],
+          ]
+        : [
+            [1000, true],
+            [2000, true],
+            [5000, true],
+            [10000, true],
+            [5000, false],
+          ];
+      for (const [size, publish] of variants) {
+        progress(`flush path: ${o.flushCounters} counters, groups of ${size}, publish ${publish}`);
+        flushPath.push(await runFlushPath(stack, o.flushCounters, size, publish));
+      }
+    }
+    if (o.only.has('memory')) {
+      progress(`storage memory: ${o.counters} counters, hashes vs one key each`);
+      memory = await runMemory(dir, o.counters, BUCKETS);
+    }
+    if (o.only.has('s1')) {
+      for (let i = 1; i <= o.repeat; i++) {
+        progress(`S1 run ${i}/${o.repeat}: ${o.total} increments, Zipf ${o.zipf}`);
+        const run = await endToEnd(`s1-${i}`, o.total, o.zipf, 0);
+        progress(`  ${Math.round(run.incrementsPerSecond)} incr/s, exact ${run.verify?.exact}`);
+        s1.push(run);
+      }
+    }
+    if (o.only.has('s1-uniform')) {
+      progress(`S1 uniform: ${o.total} increments`);
+      s1Uniform = await endToEnd('s1-uniform', o.total, 0, 0);
+      progress(`  ${Math.round(s1Uniform.incrementsPerSecond)} incr/s`);
+    }
+    if (o.only.has('b1')) {
+      progress(`B1 per-event HINCRBY: ${o.total} increments, ${o.producers} processes`);
+      direct = await runDirect(stack, dir, spec(o.total, o.zipf), o.total);
+      progress(`  ${Math.round(direct.incrementsPerSecond)} incr/s`);
+    }
+    if (o.only.has('b2')) {
+      progress(`B2 one job per increment: ${o.jobSample} increments`);
+      jobPerIncrement = await runJobPerIncrement(
+        stack,
+        dir,
+        spec(o.total, o.zipf),
+        o.jobSample,
+        o.workers,
+      );
+      progress(`  ${Math.round(jobPerIncrement.incrementsPerSecond)} incr/s`);
+    }
+    if (o.only.has('half-rate')) {
+      const max = s1.length > 0 ? median(s1.map((s) => s.incrementsPerSecond)) : 1_000_000;
+      const rate = Math.round(max / 2);
+      progress(`S1 at half rate: ${rate} incr/s for ${o.halfRateSeconds} s`);
+      halfRate = await endToEnd('half-rate', rate * o.halfRateSeconds, o.zipf, rate);
+      progress(`  lag p99 ${Math.round(halfRate.lagP99Ms)} ms`);
+    }
+    if (o.only.has('rss')) {
+      progress(`worker RSS with ${o.counters} distinct counters buffered`);
+      workerRss = await runWorkerRss(stack, dir, o.counters, o.producers);
+    }
+  } finally {
+    await stack.stop();
+  }
+  rmSync(dir, { recursive: true, force: true });
+
+  const s1Rate = s1.length > 0 ? median(s1.map((s) => s.incrementsPerSecond)) : NaN;
+  const pick = (get: (s: EndToEndResult) => number): number | null =>
+    s1.length > 0 ? median(s1.map(get)) : null;
+  const headlineFlush = flushPath.find((f) => f.groupSize === 5000 && f.publish);
+  const figures: Record<string, number | boolean | null> = {
+    increments_per_s: s1.length > 0 ? s1Rate : null,
+    increments_per_s_uniform: s1Uniform?.incrementsPerSecond ?? null,
+    baseline_direct_per_s: direct?.incrementsPerSecond ?? null,
+    baseline_job_per_increment_per_s: jobPerIncrement?.incrementsPerSecond ?? null,
+    ratio_vs_direct:
+      direct !== undefined && s1.length > 0 ? s1Rate / direct.incrementsPerSecond : null,
+    ratio_vs_job_per_increment:
+      jobPerIncrement !== undefined && s1.length > 0
+        ? s1Rate / jobPerIncrement.incrementsPerSecond
+        : null,
+    storage_commands_per_increment: pick((s) => s.storageCommandsPerIncrement),
+    storage_commands_per_increment_uniform: s1Uniform?.storageCommandsPerIncrement ?? null,
+    lag_p50_ms: pick((s) => s.lagP50Ms),
+    lag_p99_ms: pick((s) => s.lagP99Ms),
+    worker_rss_mb: s1.length > 0 ? Math.max(...s1.map((s) => s.peakWorkerRssMb)) : null,
+    bytes_per_counter: memory?.bytesPerCounter ?? null,
+    bytes_per_counter_key_per_counter: memory?.bytesPerCounterKeyPerCounter ?? null,
+    bytes_ratio: memory?.ratio ?? null,
+    exact:
+      s1.length > 0 || s1Uniform !== undefined
+        ? [...s1, s1Uniform, halfRate].every((s) => s === undefined || s.verify?.exact === true) &&
+          [direct, jobPerIncrement].every((b) => b === undefined || b.verify?.exact === true) &&
+          (workerRss === undefined || workerRss.verify.exact)
+        : null,
+    flush_path_hincrby_per_s: headlineFlush?.hincrbyPerSecond ?? null,
+    lag_half_rate_p50_ms: halfRate?.lagP50Ms ?? null,
+    lag_half_rate_p99_ms: halfRate?.lagP99Ms ?? null,
+    half_rate_per_s: halfRate?.rate ?? null,
+    rss_1m_buffered_mb: workerRss?.bufferedRssMb ?? null,
+    ring_lookups_zipf_memoized_per_s: ring?.lookupsPerSecond.zipfMemoized ?? null,
+    ring_lookups_uncached_per_s: ring?.lookupsPerSecond.uncached ?? null,
+    ring_lookups_cold_per_s: ring?.lookupsPerSecond.cold ?? null,
+  };
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model ?? '?',
+      memGiB: Math.round(totalmem() / 1024 ** 3),
+      node: process.version,
+      redis: redisVersion(),
+    },
+    settings: {
+      quick: o.quick,
+      producers: o.producers,
+      workers: o.workers,
+      total: o.total,
+      counters: o.counters,
+      zipf: o.zipf,
+      flushIntervalMs: o.flushIntervalMs,
+      aof: o.aof,
+      ...(Object.keys(o.workerEnv).length > 0 ? { workerEnv: JSON.stringify(o.workerEnv) } : {}),
+      ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
+      ...(o.lingerMs !== undefined ? { lingerMs: o.lingerMs } : {}),
+      ...(o.maxInFlight !== undefined ? { maxInFlight: o.maxInFlight } : {}),
+    },
+    figures,
+    s1,
+    s1Uniform,
+    halfRate,
+    direct,
+    jobPerIncrement,
+    memory,
+    flushPath,
+    workerRss,
+    ring,
+    seconds: (performance.now() - began) / 1000,
+  };
+  process.stdout.write(formatReport(report));
+  if (o.json !== undefined) {
+    writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
+    progress(`figures written to ${o.json}`);
+  }
+}
+
+const options = parseBenchOptions(process.argv.slice(2));
+if (options === undefined) process.stdout.write(HELP);
+else await main(options);

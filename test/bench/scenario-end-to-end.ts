@@ -1,0 +1,191 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BenchChild } from './bench-child.js';
+import type { BenchStack } from './bench-stack.js';
+import { histogram, quantile, sum } from './metrics-scrape.js';
+import { CpuMeter, RssSampler } from './proc-stats.js';
+import type { ProducerConfig, ProducerResult } from './producer-process.js';
+import { sumExpected, verifyTotals, type VerifyResult } from './verify.js';
+import { WorkerFleet } from './worker-fleet.js';
+import type { WorkloadSpec } from './workload.js';
+
+export interface EndToEndOptions {
+  readonly label: string;
+  readonly stack: BenchStack;
+  /** Scratch directory (expected totals, worker logs, profiles). */
+  readonly dir: string;
+  /** `lanes` is the number of producer processes. */
+  readonly spec: WorkloadSpec;
+  readonly workers: number;
+  readonly flushIntervalMs: number;
+  /** Increments/s over all producers; 0: unbounded. */
+  readonly rate: number;
+  /** More COUNTD_* settings for the workers (concurrency, buffer limits, ...). */
+  readonly workerEnv?: Readonly<Record<string, string>>;
+  readonly lingerMs?: number;
+  readonly maxBatch?: number;
+  readonly maxInFlight?: number;
+  /** Write .cpuprofile files of the workers and producers into this directory. */
+  readonly profileDir?: string;
+  readonly verify: boolean;
+}
+
+export interface EndToEndResult {
+  readonly label: string;
+  readonly producers: number;
+  readonly workers: number;
+  readonly total: number;
+  readonly zipf: number;
+  readonly flushIntervalMs: number;
+  readonly rate: number;
+  /** First send to last flush (every increment durable in storage). */
+  readonly seconds: number;
+  readonly incrementsPerSecond: number;
+  /** First send to the last batch confirmed by the queue. */
+  readonly enqueueSeconds: number;
+  readonly jobs: number;
+  readonly pairs: number;
+  readonly storageCommands: number;
+  /** HINCRBY calls the nodes counted (INFO commandstats), a cross-check of the above. */
+  readonly hincrbyCalls: number;
+  readonly storageCommandsPerIncrement: number;
+  readonly lagP50Ms: number;
+  readonly lagP99Ms: number;
+  readonly peakWorkerRssMb: number;
+  /** Share of one core each process used during the run. */
+  readonly cpuCores: Readonly<Record<string, number>>;
+  /** Whole machine (every process, not only ours), in cores. */
+  readonly machineCores: number;
+  readonly verify: VerifyResult | undefined;
+  readonly failures: readonly string[];
+}
+
+const DONE_POLL_MS = 10;
+const DONE_TIMEOUT_MS = 300_000;
+
+/**
+ * S1: producer processes → BullMQ → `countd worker` processes → storage nodes. The clock runs
+ * from the first increment sent to the moment the workers report every pair flushed
+ * (`countd_increments_flushed_total`, which counts the coalesced pairs of the jobs).
+ */
+export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
+  const { stack, spec } = o;
+  await stack.reset();
+  const queueName = `bench-${o.label}`;
+  const profileArgs =
+    o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`];
+  const fleet = await WorkerFleet.start({
+    count: o.workers,
+    logDir: o.dir,
+    execArgv: profileArgs,
+    env: {
+      COUNTD_QUEUE_URL: stack.queue.url,
+      COUNTD_NODES: stack.nodeSpec,
+      COUNTD_QUEUE_NAME: queueName,
+      COUNTD_FLUSH_INTERVAL_MS: String(o.flushIntervalMs),
+      ...o.workerEnv,
+    },
+  });
+  const producers: Array<BenchChild<ProducerConfig, ProducerResult>> = [];
+  try {
+    const expectFiles = Array.from({ length: spec.lanes }, (_, lane) =>
+      join(o.dir, `${o.label}-expect-${lane}.f64`),
+    );
+    for (let lane = 0; lane < spec.lanes; lane++) {
+      producers.push(
+        await BenchChild.start<ProducerConfig, ProducerResult>(
+          './producer-process.js',
+          {
+            queueUrl: stack.queue.url,
+            queueName,
+            lane,
+            spec,
+            mode: 'stream',
+            rate: o.rate / spec.lanes,
+            expectFile: expectFiles[lane]!,
+            lingerMs: o.lingerMs,
+            maxBatch: o.maxBatch,
+            maxInFlight: o.maxInFlight,
+          },
+          profileArgs,
+        ),
+      );
+    }
+    // Producers exit once done: they report their own CPU time.
+    const pids = new Map<string, number>([
+      ...fleet.pids.map((pid, i): [string, number] => [`worker-${i}`, pid]),
+      ...stack.all.map((s): [string, number] => [`redis-${s.name}`, s.pid]),
+    ]);
+    const cpu = new CpuMeter(pids);
+    const rss = new RssSampler(() => fleet.pids);
+    cpu.begin();
+    for (const p of producers) p.go();
+    const results = await Promise.all(producers.map((p) => p.result));
+    // One warm-up increment per producer (sent before `go`) is flushed too.
+    const target = results.reduce((s, r) => s + r.pairs, 0) + results.length;
+    const deadline = Date.now() + DONE_TIMEOUT_MS;
+    let samples = await fleet.scrape();
+    while (sum(samples, 'countd_increments_flushed_total') < target) {
+      if (Date.now() > deadline) throw new Error(`${o.label}: workers did not flush everything`);
+      await sleep(DONE_POLL_MS);
+      samples = await fleet.scrape();
+    }
+    const endMs = performance.timeOrigin + performance.now();
+    const usage = cpu.end();
+    const peakRss = rss.stop();
+    const firstSendMs = Math.min(...results.map((r) => r.firstSendMs));
+    const lastConfirmMs = Math.max(...results.map((r) => r.lastConfirmMs));
+    const increments = results.reduce((s, r) => s + r.increments, 0);
+    const seconds = (endMs - firstSendMs) / 1000;
+    const cpuCores: Record<string, number> = {};
+    for (const r of results) cpuCores[`producer-${r.lane}`] = r.cpuSeconds / seconds;
+    Object.assign(cpuCores, usage.cores);
+    const lag = histogram(samples, 'countd_lag_seconds');
+    const storageCommands = sum(samples, 'countd_storage_commands_total');
+    const failures: string[] = [];
+    for (const r of results) {
+      if (r.failed) failures.push(`lane ${r.lane}: ${r.errors.join('; ')}`);
+    }
+    const failedJobs = sum(samples, 'countd_jobs_failed_total');
+    if (failedJobs > 0) failures.push(`${failedJobs} jobs failed in the workers`);
+    const hincrbyCalls = await stack.storageCalls('hincrby');
+    const codes = await fleet.stop();
+    if (codes.some((c) => c !== 0)) failures.push(`worker exit codes ${codes.join(',')}`);
+    let verify: VerifyResult | undefined;
+    if (o.verify) {
+      const expected = sumExpected(expectFiles, spec.counters);
+      verify = await verifyTotals(
+        expected,
+        stack.layout('countd', 4096),
+        stack.nodes.map((n) => n.client),
+      );
+    }
+    return {
+      label: o.label,
+      producers: spec.lanes,
+      workers: o.workers,
+      total: increments,
+      zipf: spec.zipf,
+      flushIntervalMs: o.flushIntervalMs,
+      rate: o.rate,
+      seconds,
+      incrementsPerSecond: increments / seconds,
+      enqueueSeconds: (lastConfirmMs - firstSendMs) / 1000,
+      jobs: results.reduce((s, r) => s + r.jobs, 0),
+      pairs: target - results.length,
+      storageCommands,
+      hincrbyCalls,
+      storageCommandsPerIncrement: storageCommands / increments,
+      lagP50Ms: quantile(lag, 0.5) * 1000,
+      lagP99Ms: quantile(lag, 0.99) * 1000,
+      peakWorkerRssMb: peakRss / 2 ** 20,
+      cpuCores,
+      machineCores: usage.machineCores,
+      verify,
+      failures,
+    };
+  } finally {
+    for (const p of producers) p.kill();
+    await fleet.stop(5000).catch(() => undefined);
+  }
+}
