@@ -1,0 +1,127 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useRedisServers } from '../support/redis-harness.js';
+import { ensureBuilt } from './build-once.js';
+import { E2eStack } from './support/e2e-stack.js';
+import { startInProcessLoad } from './support/in-process-load.js';
+import { describeCheck, verifyCounters } from './support/verify-counters.js';
+import type { WorkerExit, WorkerProcess } from './support/worker-process.js';
+
+const SEED = Number(process.env.E2E_SEED ?? Math.floor(Math.random() * 1e9));
+
+// SIGTERM while load runs, with a single worker: once it has exited nothing may be active in
+// the queue (no job left held by it), and a worker started afterwards applies the rest exactly.
+describe('worker SIGTERM during load', () => {
+  const queue = useRedisServers({ count: 1 });
+  const nodes = useRedisServers({ count: 3, appendonly: true, appendfsync: 'always' });
+  let stack: E2eStack | undefined;
+
+  beforeAll(() => ensureBuilt(), 240_000);
+  afterEach(async () => {
+    await stack?.dispose();
+    stack = undefined;
+  });
+
+  it('drains, exits 0 within the deadline and leaves no job held', async () => {
+    const s = (stack = new E2eStack(queue.server(0), nodes.servers, 'sigterm', {
+      COUNTD_SHUTDOWN_TIMEOUT_MS: '10000',
+    }));
+    const first = await s.startWorker('first');
+    const load = startInProcessLoad(s, {
+      total: 300_000,
+      counters: 20_000,
+      zipf: 1.1,
+      rate: 20_000,
+      seed: SEED,
+    });
+    await sleep(5000);
+    const draining = first.waitFor((line) => line.msg === 'draining', 5000);
+    const signalled = performance.now();
+    first.signal('SIGTERM');
+    const heldAtSigterm = (await draining).held;
+    const exit = await exitWithin(first, 20_000);
+    const drainSeconds = (exit.at - signalled) / 1000;
+    const afterExit = await s.jobCounts();
+    const loadRunning = !load.finished;
+
+    const second = await s.startWorker('second');
+    const result = await load.done;
+    await load.close();
+    const counts = await s.waitForDrain(120_000);
+    const expected = load.expected();
+    const check = await verifyCounters(expected, s.layout, s.nodeClients());
+    console.log(
+      `[e2e sigterm] seed ${SEED}: SIGTERM with ${String(heldAtSigterm)} jobs held, load running ` +
+        `${loadRunning}; exit code ${exit.code} after ${drainSeconds.toFixed(2)} s (deadline 10 s); ` +
+        `active jobs right after exit ${afterExit.active}, waiting ${afterExit.waiting}; ` +
+        `${result.confirmed} increments over ${expected.size} counters, rest applied by a second ` +
+        `worker; ${describeCheck(check)}`,
+    );
+    expect(exit.code, first.stderrTail()).toBe(0);
+    expect(first.messages.get('drained, bye')).toBe(1);
+    expect(drainSeconds).toBeLessThan(10);
+    expect(loadRunning).toBe(true);
+    expect(afterExit.active).toBe(0);
+    expect(result.failed, result.errors.join('; ')).toBe(0);
+    expect(counts.failed ?? 0).toBe(0);
+    expect(check.mismatches, describeCheck(check)).toEqual([]);
+    expect(check.unexpected).toEqual([]);
+    second.signal('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  }, 180_000);
+
+  it('gives up at the deadline when a node is down (exit 1); the jobs it held are redelivered and applied once', async () => {
+    const s = (stack = new E2eStack(queue.server(0), nodes.servers, 'sigterm-deadline', {
+      COUNTD_SHUTDOWN_TIMEOUT_MS: '3000',
+    }));
+    const first = await s.startWorker('first');
+    const load = startInProcessLoad(s, {
+      total: 100_000,
+      counters: 5_000,
+      zipf: 1.1,
+      rate: 20_000,
+      seed: SEED + 1,
+    });
+    await sleep(2000);
+    const node = nodes.server(2);
+    await node.kill();
+    await sleep(1000);
+    const signalled = performance.now();
+    first.signal('SIGTERM');
+    const exit = await exitWithin(first, 15_000);
+    const seconds = (exit.at - signalled) / 1000;
+    await node.restart();
+    const second = await s.startWorker('second');
+    const result = await load.done;
+    await load.close();
+    const counts = await s.waitForDrain(120_000);
+    const expected = load.expected();
+    const check = await verifyCounters(expected, s.layout, s.nodeClients());
+    console.log(
+      `[e2e sigterm, node down] seed ${SEED + 1}: exit code ${exit.code} after ${seconds.toFixed(2)} s ` +
+        `(deadline 3 s); ${result.confirmed} increments over ${expected.size} counters; ` +
+        `${describeCheck(check)}`,
+    );
+    expect(exit.code, first.stderrTail()).toBe(1);
+    expect(seconds).toBeGreaterThanOrEqual(2.9);
+    expect(seconds).toBeLessThan(8);
+    expect(result.failed, result.errors.join('; ')).toBe(0);
+    expect(counts.failed ?? 0).toBe(0);
+    expect(check.mismatches, describeCheck(check)).toEqual([]);
+    expect(check.unexpected).toEqual([]);
+    second.signal('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  }, 180_000);
+});
+
+/** The worker's exit, or a failure with its stderr if it has not exited within `ms`. */
+async function exitWithin(worker: WorkerProcess, ms: number): Promise<WorkerExit> {
+  const timeout = sleep(ms).then(() => undefined);
+  const exit = await Promise.race([worker.exited, timeout]);
+  if (exit === undefined) {
+    throw new Error(
+      `worker ${worker.label} still running ${ms} ms after SIGTERM:\n${worker.stderrTail()}`,
+    );
+  }
+  return exit;
+}
