@@ -44,7 +44,8 @@ describe('write path under faults', () => {
     const steady = await s.startWorker('steady');
     let victim: WorkerProcess = await s.startWorker('victim-0');
     const load = startInProcessLoad(s, {
-      total: 600_000,
+      // 35 s at 20,000/s: room for 6 kill-and-restart cycles on a slow machine.
+      total: 700_000,
       counters: 20_000,
       zipf: 1.1,
       rate: 20_000,
