@@ -1,5 +1,6 @@
 export {
   parseJobPayload,
+  incrementCount,
   PAYLOAD_VERSION,
   MAX_JOB_PAIRS,
   JOB_NAME,

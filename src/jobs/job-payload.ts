@@ -17,6 +17,16 @@ export interface JobPayload {
   readonly t: number;
   /** Coalesced `[name, delta]` pairs. */
   readonly c: ReadonlyArray<readonly [string, number]>;
+  /**
+   * Increments the batch stood for before coalescing (optional): what the throughput metrics
+   * count. Absent, each pair counts as one.
+   */
+  readonly n?: number;
+}
+
+/** Increments a payload stands for: `n` when the producer said, else one per pair. */
+export function incrementCount(payload: JobPayload): number {
+  return payload.n ?? payload.c.length;
 }
 
 /** Name of every countd job in BullMQ (the queue is countd's own; the name is informative). */
@@ -30,7 +40,7 @@ export function parseJobPayload(data: unknown, jobId?: string): JobPayload {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new MalformedJobError(`payload must be an object, got ${describe(data)}`, jobId);
   }
-  const { v, t, c } = data as Record<string, unknown>;
+  const { v, t, c, n } = data as Record<string, unknown>;
   if (v !== PAYLOAD_VERSION) {
     throw new MalformedJobError(
       `unsupported payload version ${describe(v)} (expected ${PAYLOAD_VERSION})`,

@@ -128,7 +128,12 @@ export class Producer extends EventEmitter<ProducerEvents> {
     const jobId = `${this.options.producerId}-${++this.seq}`;
     try {
       if (pairs.length > 0) {
-        const payload: JobPayload = { v: PAYLOAD_VERSION, t: batch.oldest, c: pairs };
+        const payload: JobPayload = {
+          v: PAYLOAD_VERSION,
+          t: batch.oldest,
+          c: pairs,
+          n: batch.increments,
+        };
         await this.addWithRetry(jobId, payload, batch.increments);
         this.options.metrics?.jobsEnqueued.inc();
         this.emit('enqueued', { jobId, increments: batch.increments, counters: pairs.length });

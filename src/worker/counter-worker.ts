@@ -10,7 +10,7 @@ import {
 } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MalformedJobError } from '../errors/index.js';
-import { parseJobPayload, type JobPayload } from '../jobs/index.js';
+import { incrementCount, parseJobPayload, type JobPayload } from '../jobs/index.js';
 import type { WorkerStateSource } from '../metrics/index.js';
 import { StorageLayout } from '../storage/index.js';
 import { registerFleetRing } from './fleet-registration.js';
@@ -210,14 +210,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     // Every step runs even when an earlier one fails (STYLE: close() is thorough).
     for (const step of steps)
       await step().catch((err: unknown) => this.emit('queueError', asError(err)));
-    if (timedOut) {
-      this.emit(
-        'error',
-        new Error(
-          `shutdown deadline of ${timeoutMs} ms passed with ${this.heldJobs} jobs held; they will be redelivered`,
-        ),
-      );
-    }
+    // Not an 'error' event: nothing failed; the caller learns it from the result (false).
     return !timedOut;
   }
 
@@ -236,7 +229,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
       this.emit('jobFailed', { jobId, reason });
       throw new UnrecoverableError(err instanceof Error ? err.message : reason);
     }
-    metrics?.incrementsReceived.inc(payload.c.length);
+    metrics?.incrementsReceived.inc(incrementCount(payload));
     if (payload.c.length === 0) return;
     let bytes = 0;
     for (const [name] of payload.c) bytes += name.length * 2 + PAIR_OVERHEAD_BYTES;
@@ -285,7 +278,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     }
     metrics?.lag.observe(Math.max(0, Date.now() - job.payload.t) / 1000);
     if (job.refused === undefined) {
-      metrics?.incrementsFlushed.inc(job.payload.c.length);
+      metrics?.incrementsFlushed.inc(incrementCount(job.payload));
       job.finish();
       return;
     }
