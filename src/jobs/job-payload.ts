@@ -50,6 +50,9 @@ export function parseJobPayload(data: unknown, jobId?: string): JobPayload {
   if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0) {
     throw new MalformedJobError(`"t" must be epoch milliseconds, got ${describe(t)}`, jobId);
   }
+  if (n !== undefined && (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)) {
+    throw new MalformedJobError(`"n" must be a count of increments, got ${describe(n)}`, jobId);
+  }
   if (!Array.isArray(c))
     throw new MalformedJobError(`"c" must be an array of [name, delta], got ${describe(c)}`, jobId);
   if (c.length > MAX_JOB_PAIRS) {
