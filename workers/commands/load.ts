@@ -6,7 +6,10 @@ import {
   toRedisOptions,
   type RedisConnection,
 } from '../../src/config/index.js';
+import { ProducerMetrics } from '../../src/metrics/index.js';
 import { PRODUCER_DEFAULTS, Producer } from '../../src/producer/index.js';
+import { startOpsServer } from '../ops-server.js';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { counterNameProblem } from '../../src/validation/index.js';
 import { intFlag, numberFlag, parseCommandArgs, stringFlag } from '../cli/args.js';
 import { EXIT_FAILURE, EXIT_OK, type Command, type CommandIo } from '../cli/command.js';
@@ -45,6 +48,7 @@ Options:
 
 SIGINT/SIGTERM stop early: what was sent is flushed, the expect file lists what was confirmed,
 exit 0. Exit codes: 0 every increment confirmed, 1 some failed (see the summary), 2 bad usage.
+With --metrics-port (or COUNTD_METRICS_PORT) set, producer metrics are served on /metrics.
 
 ${CONFIG_FLAGS_HELP}
 `;
@@ -120,6 +124,22 @@ export const loadCommand: Command = {
       io.stderr.write(`countd load: queue Redis ${queue.display} did not answer: ${reachable}\n`);
       return EXIT_FAILURE;
     }
+    // Producer metrics are served only when a metrics port is asked for (the compose stack's
+    // load generator): by default a load run beside a worker must not take the worker's port.
+    const metricsAsked =
+      configFlagValues(parsed)['metrics-port'] !== undefined ||
+      io.env.COUNTD_METRICS_PORT !== undefined;
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const metrics = new ProducerMetrics(registry);
+    const ops = metricsAsked
+      ? await startOpsServer(
+          { registry, ready: async () => true },
+          config.metricsHost,
+          config.metricsPort,
+        )
+      : undefined;
+    if (ops !== undefined) io.stderr.write(`countd load: producer metrics on ${ops.url}/metrics\n`);
     const sinks = Array.from(
       { length: producers },
       () =>
@@ -128,6 +148,7 @@ export const loadCommand: Command = {
           queueName: config.queueName,
           lingerMs,
           maxBatch,
+          metrics,
         }),
     );
     const generator = new LoadGenerator(
@@ -154,6 +175,7 @@ export const loadCommand: Command = {
     } finally {
       progress?.stop();
       await Promise.allSettled(sinks.map((sink) => sink.close()));
+      await ops?.close();
     }
     let expectCounters: number | undefined;
     if (expectFile !== undefined) {
