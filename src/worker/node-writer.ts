@@ -50,11 +50,8 @@ export class NodeWriter {
    * Throws on connection or script errors; the caller retries (markers make that safe).
    */
   async apply(group: FlushGroup, completedJobIds: readonly string[]): Promise<ApplyOutcome> {
-    const { keys, args, hashKeys } = this.buildArguments(group, completedJobIds);
-    const reply = await (this.redis as unknown as ApplyCommand).countdApplyGroup(keys.length, [
-      ...keys,
-      ...args,
-    ]);
+    const { argv, numKeys, hashKeys } = this.buildArguments(group, completedJobIds);
+    const reply = await (this.redis as unknown as ApplyCommand).countdApplyGroup(numKeys, argv);
     if (!Array.isArray(reply) || (reply[0] !== 0 && reply[0] !== 1)) {
       throw new Error(`unexpected reply from apply script: ${JSON.stringify(reply).slice(0, 200)}`);
     }
@@ -71,6 +68,11 @@ export class NodeWriter {
     return { kind: 'applied', refused, commands: group.commands };
   }
 
+  /**
+   * KEYS then ARGV of the apply script, in one array. The counters travel as one tab-separated
+   * string (see apply-group.lua): ioredis encodes each argument separately, and two arguments
+   * per counter made encoding cost as much as the script itself (docs/performance.md).
+   */
   private buildArguments(group: FlushGroup, completedJobIds: readonly string[]) {
     const { layout, settings } = this;
     const byHash = new Map<string, Array<string | number>>();
@@ -86,23 +88,28 @@ export class NodeWriter {
     for (const [name, delta] of group.deltas) put(name, delta);
     for (const [name, delta] of group.spill) put(name, delta);
 
-    const keys: string[] = [];
-    for (const job of group.jobs) keys.push(layout.keys.applied(job.id));
-    for (const id of completedJobIds) keys.push(layout.keys.applied(id));
+    const argv: Array<string | number> = [];
+    for (const job of group.jobs) argv.push(layout.keys.applied(job.id));
+    for (const id of completedJobIds) argv.push(layout.keys.applied(id));
     const hashKeys = [...byHash.keys()];
-    keys.push(...hashKeys);
-    const args: Array<string | number> = [
+    for (const key of hashKeys) argv.push(key);
+    const numKeys = argv.length;
+    const tokens: Array<string | number> = [];
+    for (const list of byHash.values()) {
+      tokens.push(list.length / 2);
+      for (const item of list) tokens.push(item);
+    }
+    // Every token is followed by a tab, the last one too.
+    tokens.push('');
+    argv.push(
       group.jobs.length,
       completedJobIds.length,
       settings.markerTtlSeconds,
       settings.markerGraceSeconds,
       settings.channel ?? '',
       settings.publishChunk,
-    ];
-    for (const list of byHash.values()) {
-      args.push(list.length / 2);
-      for (const item of list) args.push(item);
-    }
-    return { keys, args, hashKeys };
+      tokens.join('\t'),
+    );
+    return { argv, numKeys, hashKeys };
   }
 }
