@@ -24,5 +24,7 @@ export class ProducerMetrics {
       labelNames: ['reason'],
       registers,
     });
+    // Known reasons start at 0 so that the first error is a rise that rate()/increase() see.
+    for (const reason of ['full', 'unavailable']) this.enqueueErrors.inc({ reason }, 0);
   }
 }

@@ -128,4 +128,17 @@ export class WorkerMetrics {
   observe(source: WorkerStateSource): void {
     this.source = source;
   }
+
+  /**
+   * Creates every known labelled series at 0. A counter series that first appears at 1 shows
+   * no rise to `rate()`/`increase()`, so the first failure would never fire an alert.
+   */
+  initSeries(nodes: readonly string[], flushErrorReasons: readonly string[]): void {
+    for (const reason of ['malformed', 'refused']) this.jobsFailed.inc({ reason }, 0);
+    for (const node of nodes) {
+      this.storageCommands.inc({ node }, 0);
+      this.duplicatePartsSkipped.inc({ node }, 0);
+      for (const reason of flushErrorReasons) this.flushErrors.inc({ node, reason }, 0);
+    }
+  }
 }

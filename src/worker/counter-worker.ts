@@ -15,7 +15,7 @@ import type { WorkerStateSource } from '../metrics/index.js';
 import { StorageLayout } from '../storage/index.js';
 import { registerFleetRing } from './fleet-registration.js';
 import { FlushBuffer } from './flush-buffer.js';
-import { Flusher, type FlusherEvents } from './flusher.js';
+import { FLUSH_ERROR_REASONS, Flusher, type FlusherEvents } from './flusher.js';
 import { HeldJob } from './held-job.js';
 import { NodeWriter } from './node-writer.js';
 import { resolveWorkerOptions, type CounterWorkerOptions } from './worker-options.js';
@@ -120,6 +120,10 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     });
     this.worker.on('error', (err) => this.emit('queueError', err));
     o.metrics?.observe(this.stateSource());
+    o.metrics?.initSeries(
+      o.nodes.map((n) => n.id),
+      FLUSH_ERROR_REASONS,
+    );
   }
 
   /** Checks the fleet's ring, then starts taking jobs and flushing on the interval. */

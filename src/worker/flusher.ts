@@ -182,6 +182,18 @@ export class Flusher extends EventEmitter<FlusherEvents> {
   }
 }
 
+/** Every value {@link classify} returns: the bounded label set of flush_errors_total{reason}. */
+export const FLUSH_ERROR_REASONS = [
+  'timeout',
+  'connection',
+  'oom',
+  'busy',
+  'readonly',
+  'loading',
+  'auth',
+  'other',
+] as const;
+
 /** A short, bounded label for flush_errors_total{reason}. */
 export function classify(error: Error): string {
   const text = `${(error as { code?: string }).code ?? ''} ${error.message}`;
