@@ -19,6 +19,19 @@ export interface RingDefinition {
   readonly pointsPerWeight?: number;
 }
 
+/** Lookups between two reviews of the memo's hit rate. */
+const MEMO_WINDOW = 1 << 16;
+/**
+ * Below this hit rate the memo costs more than it saves, and lookups skip it. A hit costs a
+ * `Map.get` on a large map; a miss costs two failed gets and an insert on top of the md5 and
+ * the search. Measured (docs/performance.md) on a worker's stream of pairs parsed from jobs,
+ * 1M counters and 3 nodes: memo on 1.8 M lookups/s (Zipf 1.1) and 0.8 M/s (uniform), memo
+ * off 3.0 and 2.3 M/s; on a hot set that fits the memo it is ~3x faster than off (docs/ring.md).
+ */
+const MEMO_MIN_HIT_RATE = 0.8;
+/** While skipped, the memo is tried again (from empty) for one window in this many. */
+const MEMO_RETRY_WINDOWS = 16;
+
 /**
  * An immutable consistent-hash ring mapping counter names to node ids.
  *
@@ -29,7 +42,9 @@ export interface RingDefinition {
  * of a name libketama keeps). Equal points, rare with 32-bit points, go to the node whose id
  * sorts first, so the order nodes are given in never matters.
  *
- * Lookups are memoized in a bounded cache; the ring itself never changes: {@link withNode} and
+ * Lookups are memoized in a bounded cache while that pays: when fewer than half the lookups of
+ * a window hit (many more distinct names than the cache holds), lookups skip it and it is
+ * retried from time to time. The ring itself never changes: {@link withNode} and
  * {@link withoutNode} build new rings.
  */
 export class HashRing {
@@ -42,6 +57,10 @@ export class HashRing {
   // One hasher per ring keeps the scratch buffer out of module state; lookups are synchronous.
   private readonly md5 = new Md5();
   private readonly cache: LookupCache<string>;
+  private memo: boolean;
+  private windowLookups = 0;
+  private windowHits = 0;
+  private skippedWindows = 0;
 
   /** Throws {@link ConfigError} on an empty list, bad or duplicate ids, bad weights or options. */
   constructor(nodes: readonly RingNode[], options: Partial<HashRingOptions> = {}) {
@@ -56,6 +75,7 @@ export class HashRing {
       this.md5,
     );
     this.cache = new LookupCache(this.options.cacheSize);
+    this.memo = this.options.cacheSize > 0;
   }
 
   get algorithm(): RingAlgorithm {
@@ -94,12 +114,36 @@ export class HashRing {
    * hashes without allocating, searches the points and memoizes (the only allocation).
    */
   locate(name: string): string {
+    if (++this.windowLookups === MEMO_WINDOW) this.reviewMemo();
+    if (!this.memo) return this.place(name);
     const cached = this.cache.get(name);
-    if (cached !== undefined) return cached;
-    const { points, owners } = this.continuum;
-    const id = this.ids[owners[findPoint(points, this.md5.digest(name))]!]!;
+    if (cached !== undefined) {
+      this.windowHits++;
+      return cached;
+    }
+    const id = this.place(name);
     this.cache.set(name, id);
     return id;
+  }
+
+  private place(name: string): string {
+    const { points, owners } = this.continuum;
+    return this.ids[owners[findPoint(points, this.md5.digest(name))]!]!;
+  }
+
+  /** Turns the memo off when it missed too often in the last window; retries it now and then. */
+  private reviewMemo(): void {
+    if (this.options.cacheSize > 0) {
+      if (this.memo && this.windowHits < MEMO_WINDOW * MEMO_MIN_HIT_RATE) {
+        this.memo = false;
+        this.cache.clear();
+        this.skippedWindows = 0;
+      } else if (!this.memo && ++this.skippedWindows >= MEMO_RETRY_WINDOWS) {
+        this.memo = true;
+      }
+    }
+    this.windowLookups = 0;
+    this.windowHits = 0;
   }
 
   /** A new ring with `node` added. Throws {@link ConfigError} if its id is taken. */

@@ -26,7 +26,10 @@ export interface HashRates {
 export interface LookupRates {
   /** Distinct names, cache off: md5 + binary search. */
   readonly uncached: number;
-  /** Distinct names with the default cache: every lookup misses and inserts. */
+  /**
+   * Distinct names with the default cache: every lookup misses, so after one window of misses
+   * the ring stops consulting its memo (HashRing's hit-rate review) and this nears `uncached`.
+   */
   readonly cold: number;
   /** A Zipf(1.1) stream over a pool of names, new string objects (as parsed from jobs). */
   readonly zipfMemoized: number;
@@ -164,7 +167,7 @@ export function formatRingBench(result: RingBenchResult): string {
     `ring bench (node ${result.node}${result.quick ? ', quick' : ''})`,
     `md5 of a name: js Md5 ${m(h.jsMd5)}, crypto.hash hex ${m(h.cryptoHashHex)}, ` +
       `crypto.hash buffer ${m(h.cryptoHashBuffer)}, createHash ${m(h.createHash)}`,
-    `lookups, 10 nodes ketama: uncached ${m(l.uncached)}, cold (miss + insert) ${m(l.cold)}`,
+    `lookups, 10 nodes ketama: uncached ${m(l.uncached)}, cold (new names, default cache) ${m(l.cold)}`,
     `lookups, Zipf(${ZIPF_EXPONENT}) stream of ${l.zipfLookups} over ${l.zipfPool} names: ` +
       `memoized ${m(l.zipfMemoized)}, cache off ${m(l.zipfUncached)} ` +
       `(x${(l.zipfMemoized / l.zipfUncached).toFixed(2)})`,
