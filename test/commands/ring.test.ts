@@ -207,3 +207,33 @@ describe('countd ring errors', () => {
     expect(result.stdout).toMatch(/ring\s+locate counters on the ring/);
   });
 });
+
+describe('countd ring locate follows the fleet settings', () => {
+  const nodes = 'a=redis://h:1,b=redis://h:2,c=redis://h:3';
+  const names = Array.from({ length: 200 }, (_, i) => `env:${i}`);
+
+  it('uses COUNTD_RING_ALGORITHM and COUNTD_RING_POINTS like a worker does', async () => {
+    const fromEnv = await run(['ring', 'locate', '-'], {
+      env: { COUNTD_NODES: nodes, COUNTD_RING_ALGORITHM: 'points', COUNTD_RING_POINTS: '7' },
+      stdin: names.join('\n'),
+    });
+    const fromFlags = await run(['ring', 'locate', '--nodes', nodes, '--points', '7', '-'], {
+      stdin: names.join('\n'),
+    });
+    expect(fromEnv.code).toBe(0);
+    expect(fromEnv.stdout).toBe(fromFlags.stdout);
+    // 7 points per node places differently from ketama's 160: the settings were applied.
+    const ketama = await run(['ring', 'locate', '--nodes', nodes, '-'], {
+      stdin: names.join('\n'),
+    });
+    expect(fromEnv.stdout).not.toBe(ketama.stdout);
+  });
+
+  it('names the variable when its value is bad', async () => {
+    const result = await run(['ring', 'locate', 'x'], {
+      env: { COUNTD_NODES: nodes, COUNTD_RING_ALGORITHM: 'bogus' },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('COUNTD_RING_ALGORITHM');
+  });
+});

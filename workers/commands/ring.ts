@@ -136,18 +136,26 @@ interface StatsReport {
   readonly notes: readonly string[];
 }
 
-function ringFromArgs(parsed: ParsedArgs, env: CommandIo['env']): HashRing {
+function ringFromArgs(given: ParsedArgs, env: CommandIo['env']): HashRing {
+  let parsed = given;
   const flag = stringFlag(parsed, 'nodes');
   const raw = flag ?? env.COUNTD_NODES;
   if (raw === undefined) {
     throw new UsageError('countd ring: give the node list with --nodes SPEC or COUNTD_NODES');
   }
   const nodes = parseNodeList(raw, flag === undefined ? 'COUNTD_NODES' : '--nodes');
-  const algorithmFlag = stringFlag(parsed, 'algorithm');
+  // Flags win; otherwise the fleet's own settings, so `locate` places counters as workers do.
+  const algorithmSource =
+    stringFlag(parsed, 'algorithm') !== undefined ? '--algorithm' : 'COUNTD_RING_ALGORITHM';
+  const algorithmFlag = stringFlag(parsed, 'algorithm') ?? nonEmpty(env.COUNTD_RING_ALGORITHM);
   if (algorithmFlag !== undefined && !RING_ALGORITHMS.some((a) => a === algorithmFlag)) {
     throw new UsageError(
-      `--algorithm: "${algorithmFlag}" is not one of ${RING_ALGORITHMS.join(', ')}`,
+      `${algorithmSource}: "${algorithmFlag}" is not one of ${RING_ALGORITHMS.join(', ')}`,
     );
+  }
+  const envPoints = algorithmFlag === 'points' ? nonEmpty(env.COUNTD_RING_POINTS) : undefined;
+  if (stringFlag(parsed, 'points') === undefined && envPoints !== undefined) {
+    parsed = { ...parsed, values: { ...parsed.values, points: envPoints } };
   }
   const pointsGiven = stringFlag(parsed, 'points') !== undefined;
   const algorithm: RingAlgorithm =
@@ -165,6 +173,10 @@ function ringFromArgs(parsed: ParsedArgs, env: CommandIo['env']): HashRing {
     MAX_POINTS_PER_WEIGHT,
   );
   return new HashRing(nodes, algorithm === 'points' ? { algorithm, pointsPerWeight } : {});
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
 }
 
 /** Applies every --remove, then every --add. */
