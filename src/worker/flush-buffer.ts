@@ -16,6 +16,9 @@ export class FlushBuffer {
   private counterCount = 0;
   private byteCount = 0;
   private pendingJobCount = 0;
+  /** Scratch of {@link add}: the node of each pair of the job being added, and pairs per node. */
+  private pairNodes = new Int32Array(1024);
+  private readonly perNode: Int32Array;
 
   constructor(
     private readonly nodeCount: number,
@@ -25,16 +28,31 @@ export class FlushBuffer {
     this.open = Array.from({ length: nodeCount }, () => new FlushGroup());
     this.sealed = Array.from({ length: nodeCount }, () => []);
     this.lastJobSeq = new Array<number>(nodeCount).fill(0);
+    this.perNode = new Int32Array(nodeCount);
   }
 
   /** Adds every pair of a job and sets its number of node parts. */
   add(job: HeldJob): void {
     const seq = ++this.jobSeq;
     const pairs = job.payload.c;
+    // Each pair's node, looked up once, before anything changes: the seal check needs the
+    // job's pairs per node. Checking a node's group against the job's pairs on that node (not
+    // all its pairs) keeps groups fuller: measured on a Zipf 1.1 stream, 4% fewer HINCRBYs with
+    // jobs of 1000 pairs, 8% with 2000 (docs/performance.md).
+    if (this.pairNodes.length < pairs.length)
+      this.pairNodes = new Int32Array(Math.max(pairs.length, 2 * this.pairNodes.length));
+    const pairNodes = this.pairNodes;
+    const perNode = this.perNode.fill(0);
+    for (let i = 0; i < pairs.length; i++) {
+      const n = this.nodeIndexOf(pairs[i]![0]);
+      pairNodes[i] = n;
+      perNode[n]!++;
+    }
     // Seal first: a job's part for a node must not be split across groups.
     for (let n = 0; n < this.nodeCount; n++) {
       const group = this.open[n]!;
-      if (group.size > 0 && group.size + pairs.length > this.maxGroupCounters) {
+      const adding = perNode[n]!;
+      if (adding > 0 && group.size > 0 && group.size + adding > this.maxGroupCounters) {
         this.sealed[n]!.push(group);
         this.open[n] = new FlushGroup();
       }
@@ -42,7 +60,7 @@ export class FlushBuffer {
     let parts = 0;
     for (let i = 0; i < pairs.length; i++) {
       const [name, delta] = pairs[i]!;
-      const n = this.nodeIndexOf(name);
+      const n = pairNodes[i]!;
       const group = this.open[n]!;
       const grew = group.add(name, delta);
       if (grew > 0) {
