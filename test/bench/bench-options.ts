@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 export const SCENARIOS = [
   's1',
   's1-uniform',
+  's1-groups',
   'b1',
   'b2',
   'memory',
@@ -20,6 +21,11 @@ export interface BenchOptions {
   readonly workers: number;
   /** Increments of S1 (and B1). */
   readonly total: number;
+  /** Increments of the uniform S1 run and of B1 (quick: fewer; they are slow). */
+  readonly uniformTotal: number;
+  readonly directTotal: number;
+  /** maxScriptCounters of the `s1-groups` run (the default's trade-off). */
+  readonly largeGroups: number;
   readonly counters: number;
   readonly zipf: number;
   readonly seed: number;
@@ -38,6 +44,8 @@ export interface BenchOptions {
   readonly profile: string | undefined;
   /** Extra COUNTD_* settings for S1 workers, from `--worker-env KEY=VALUE` (repeatable). */
   readonly workerEnv: Readonly<Record<string, string>>;
+  /** Node flags for S1's worker processes (`--worker-node-flags "--max-semi-space-size=64"`). */
+  readonly workerNodeFlags: readonly string[];
   readonly lingerMs: number | undefined;
   readonly maxBatch: number | undefined;
   readonly maxInFlight: number | undefined;
@@ -51,9 +59,11 @@ scenarios, prints a table and, with --json FILE, writes the figures.
   --quick                 a run under 2 minutes (smaller totals, 1 repetition)
   --json FILE             write the figures as JSON
   --only LIST             scenarios, comma-separated: ${SCENARIOS.join(',')}
+                          (s1-groups: S1 with maxScriptCounters 20000; full runs only by default)
   --producers N           producer processes of S1 and client processes of B1/B2 (default 2)
   --workers N             countd worker processes of S1 (default 1)
-  --total N               increments of S1 and B1 (default 10000000; quick 3000000)
+  --total N               increments of S1, S1 uniform and B1 (default 10000000; quick 3000000,
+                          and 1000000 for S1 uniform and B1)
   --counters K            distinct counters (default 1000000)
   --zipf S                Zipf exponent of S1 (default 1.1); s1-uniform uses 0
   --seed X                workload seed (default 42)
@@ -65,6 +75,7 @@ scenarios, prints a table and, with --json FILE, writes the figures.
   --aof                   storage and queue Redis with appendonly everysec (default off)
   --profile DIR           node --cpu-prof of S1's workers and producers into DIR
   --worker-env K=V        extra COUNTD_* setting for S1 workers (repeatable)
+  --worker-node-flags F   node flags for S1 workers, e.g. "--max-semi-space-size=64"
   --linger-ms MS, --max-batch N, --max-in-flight N   producer options for S1
 `;
 
@@ -89,6 +100,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
       aof: { type: 'boolean' },
       profile: { type: 'string' },
       'worker-env': { type: 'string', multiple: true },
+      'worker-node-flags': { type: 'string' },
       'linger-ms': { type: 'string' },
       'max-batch': { type: 'string' },
       'max-in-flight': { type: 'string' },
@@ -108,7 +120,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
     raw === undefined ? undefined : int(name, raw, 0);
   const zipf = values.zipf === undefined ? 1.1 : Number(values.zipf);
   if (!Number.isFinite(zipf) || zipf < 0) throw new Error(`--zipf must be >= 0`);
-  let only: Set<Scenario> = new Set(SCENARIOS);
+  // s1-groups (S1 with bigger flush groups) only in full runs unless asked for.
+  let only: Set<Scenario> = new Set(SCENARIOS.filter((x) => !quick || x !== 's1-groups'));
   if (values.only !== undefined) {
     only = new Set();
     for (const name of values.only.split(',')) {
@@ -124,12 +137,16 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
       throw new Error(`--worker-env takes COUNTD_NAME=value, got "${pair}"`);
     workerEnv[pair.slice(0, at)] = pair.slice(at + 1);
   }
+  const total = int('total', values.total, quick ? 3_000_000 : 10_000_000);
   return {
     quick,
     json: values.json,
     producers: int('producers', values.producers, 2),
     workers: int('workers', values.workers, 1),
-    total: int('total', values.total, quick ? 3_000_000 : 10_000_000),
+    total,
+    uniformTotal: quick ? Math.min(total, 1_000_000) : total,
+    directTotal: quick ? Math.min(total, 1_000_000) : total,
+    largeGroups: 20_000,
     counters: int('counters', values.counters, 1_000_000),
     zipf,
     seed: int('seed', values.seed, 42, 0),
@@ -142,6 +159,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
     aof: values.aof === true,
     profile: values.profile,
     workerEnv,
+    workerNodeFlags: (values['worker-node-flags'] ?? '').split(/\s+/).filter((f) => f !== ''),
     lingerMs: optional('linger-ms', values['linger-ms']),
     maxBatch: optional('max-batch', values['max-batch']),
     maxInFlight: optional('max-in-flight', values['max-in-flight']),

@@ -13,6 +13,7 @@ export interface BenchReport {
   readonly figures: Readonly<Record<string, number | boolean | null>>;
   readonly s1: readonly EndToEndResult[];
   readonly s1Uniform: EndToEndResult | undefined;
+  readonly s1Groups: EndToEndResult | undefined;
   readonly halfRate: EndToEndResult | undefined;
   readonly direct: BaselineResult | undefined;
   readonly jobPerIncrement: BaselineResult | undefined;
@@ -68,8 +69,17 @@ export function formatReport(r: BenchReport): string {
       ok: undefined,
     });
     rows.push({
-      what: '  lag p50 / p99',
-      figure: `${int(num('lag_p50_ms'))} / ${int(num('lag_p99_ms'))} ms`,
+      what: '  lag p50 / p99 (histogram; probes run 1)',
+      figure:
+        `${int(num('lag_p50_ms'))} / ${int(num('lag_p99_ms'))} ms; ` +
+        `${int(r.s1[0]!.probe.p50Ms)} / ${int(r.s1[0]!.probe.p99Ms)} ms`,
+      target: '',
+      ok: undefined,
+    });
+    const scripts = r.s1[0]!.scripts;
+    rows.push({
+      what: '  apply scripts >= 1 ms on a node',
+      figure: `${scripts.count}, median ${fixed(scripts.p50Ms, 1)} ms, max ${fixed(scripts.maxMs, 1)} ms (run 1)`,
       target: '',
       ok: undefined,
     });
@@ -89,6 +99,17 @@ export function formatReport(r: BenchReport): string {
         `lag p99 ${int(u.lagP99Ms)} ms, exact ${String(u.verify?.exact)}`,
       target: '',
       ok: u.verify?.exact,
+    });
+  }
+  if (r.s1Groups !== undefined) {
+    const g = r.s1Groups;
+    rows.push({
+      what: 'S1, Zipf, flush groups of 20000 (maxScriptCounters)',
+      figure:
+        `${int(g.incrementsPerSecond)} incr/s, ${fixed(g.storageCommandsPerIncrement, 3)} cmd/incr, ` +
+        `scripts median ${fixed(g.scripts.p50Ms, 1)} ms, max ${fixed(g.scripts.maxMs, 1)} ms, exact ${String(g.verify?.exact)}`,
+      target: '',
+      ok: g.verify?.exact,
     });
   }
   if (r.direct !== undefined) {
@@ -114,20 +135,35 @@ export function formatReport(r: BenchReport): string {
     });
   }
   if (r.halfRate !== undefined) {
+    const h = r.halfRate;
+    const within = h.lagBuckets.find(([le]) => le >= (interval + 250) / 1000 || le === -1);
     rows.push({
-      what: `S1 at half rate (${int(r.halfRate.rate)} incr/s asked)`,
+      what: `S1 at half rate (${int(h.rate)} incr/s asked)`,
       figure:
-        `lag p50 ${int(r.halfRate.lagP50Ms)} ms, p99 ${int(r.halfRate.lagP99Ms)} ms ` +
-        `(${int(r.halfRate.incrementsPerSecond)} incr/s)`,
+        `lag p50 ${int(h.lagP50Ms)} ms, p99 ${int(h.lagP99Ms)} ms (histogram); ` +
+        `probes p50 ${int(h.probe.p50Ms)} ms, p99 ${int(h.probe.p99Ms)} ms, max ${int(h.probe.maxMs)} ms ` +
+        `(${int(h.incrementsPerSecond)} incr/s)`,
       target: `p99 <= ${int(interval + 250)} ms`,
-      ok: r.halfRate.lagP99Ms <= interval + 250 && r.halfRate.verify?.exact === true,
+      ok: h.probe.p99Ms <= interval + 250 && h.verify?.exact === true,
     });
+    if (within !== undefined) {
+      const total = h.lagBuckets[h.lagBuckets.length - 1]?.[1] ?? 0;
+      const atOrBelow = h.lagBuckets.filter(([le]) => le !== -1 && le <= 1).pop()?.[1] ?? 0;
+      rows.push({
+        what: '  histogram: jobs with lag <= 1 s',
+        figure: `${fixed((atOrBelow / Math.max(1, total)) * 100, 1)}% of ${int(total)}`,
+        target: '',
+        ok: undefined,
+      });
+    }
   }
   for (const run of r.flushPath) {
     const headline = run.groupSize === 5000 && run.publish;
     rows.push({
       what: `flush path, groups of ${run.groupSize}, publish ${run.publish ? 'on' : 'off'}`,
-      figure: `${int(run.hincrbyPerSecond)} HINCRBY/s`,
+      figure:
+        `${int(run.hincrbyPerSecond)} HINCRBY/s (CPU/HINCRBY: writer ${fixed(run.writerCpuUs, 2)} µs, ` +
+        `redis ${fixed(run.redisCpuUs, 2)} µs; apply p50 ${fixed(run.applyP50Ms, 1)} ms, max ${fixed(run.applyMaxMs, 1)} ms)`,
       target: headline ? '>= 400,000' : '',
       ok: headline ? run.hincrbyPerSecond >= 400_000 : undefined,
     });
@@ -161,7 +197,7 @@ export function formatReport(r: BenchReport): string {
     rows.push({
       what: `worker RSS, ${int(w.counters)} distinct counters buffered`,
       figure:
-        `${int(w.bufferedRssMb)} MB (idle ${int(w.idleRssMb)} MB; ${int(w.heldJobs)} jobs held; ` +
+        `${int(w.bufferedRssMb)} MB (heap ${int(w.heapUsedMb)}/${int(w.heapTotalMb)} MB; idle ${int(w.idleRssMb)} MB; ${int(w.heldJobs)} jobs held; ` +
         `drain ${fixed(w.drainSeconds, 1)} s; exact ${String(w.verify.exact)})`,
       target: '<= 300 MB',
       ok: w.bufferedRssMb <= 300 && w.verify.exact,
@@ -198,7 +234,7 @@ export function formatReport(r: BenchReport): string {
         }`,
     ),
   ];
-  const cpuRuns = [...r.s1, r.s1Uniform, r.halfRate].filter(
+  const cpuRuns = [...r.s1, r.s1Groups, r.s1Uniform, r.halfRate].filter(
     (x): x is EndToEndResult => x !== undefined,
   );
   if (cpuRuns.length > 0) {
@@ -206,7 +242,8 @@ export function formatReport(r: BenchReport): string {
     for (const run of cpuRuns) {
       const parts = Object.entries(run.cpuCores).map(([k, v]) => `${k} ${fixed(v, 2)}`);
       lines.push(
-        `  ${run.label.padEnd(12)} ${fixed(run.seconds, 1).padStart(5)} s  ${parts.join(', ')}; machine ${fixed(run.machineCores, 2)}`,
+        `  ${run.label.padEnd(12)} ${fixed(run.seconds, 1).padStart(5)} s  ${parts.join(', ')}; ` +
+          `${fixed(run.cpuUsPerIncrement, 2)} CPU-µs/incr; machine ${fixed(run.machineCores, 2)}`,
       );
     }
   }

@@ -67,14 +67,38 @@ export class BenchStack {
     return new StorageLayout(ring, prefix, buckets);
   }
 
-  /** Empties every server of the stack (only ever servers this bench started) and resets stats. */
+  /**
+   * Empties every server of the stack (only ever servers this bench started) and resets stats;
+   * the storage nodes' slow log keeps every command of 1 ms or more (see {@link scriptTimes}).
+   */
   async reset(): Promise<void> {
     await Promise.all(
       this.all.map(async (s) => {
         await s.client.flushall();
         await s.client.config('RESETSTAT');
+        await s.client.config('SET', 'slowlog-log-slower-than', '1000');
+        await s.client.config('SET', 'slowlog-max-len', '100000');
+        await s.client.slowlog('RESET');
       }),
     );
+  }
+
+  /**
+   * Durations (ms) of the scripts of 1 ms or more the storage nodes ran since the last reset,
+   * from their slow logs: how long an apply blocked its node.
+   */
+  async scriptTimes(): Promise<number[]> {
+    const times: number[] = [];
+    for (const node of this.nodes) {
+      const entries = (await node.client.slowlog('GET', 100000)) as Array<
+        [number, number, number, string[]]
+      >;
+      for (const [, , micros, args] of entries) {
+        const command = String(args[0]).toLowerCase();
+        if (command === 'evalsha' || command === 'eval') times.push(micros / 1000);
+      }
+    }
+    return times.sort((a, b) => a - b);
   }
 
   /** Sum of `cmdstat_<command>` calls over the storage nodes since the last reset. */

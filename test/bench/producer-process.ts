@@ -28,8 +28,13 @@ export interface ProducerConfig {
 export interface ProducerResult {
   readonly lane: number;
   readonly increments: number;
-  /** Coalesced `[name, delta]` pairs in the jobs: what `countd_increments_flushed_total` counts. */
+  /** Coalesced `[name, delta]` pairs in the jobs. */
   readonly pairs: number;
+  /**
+   * Increments in the jobs sent (a batch whose pairs all summed to 0 sends no job): what
+   * `countd_increments_flushed_total` counts, jobs carrying their increment count `n`.
+   */
+  readonly enqueuedIncrements: number;
   readonly jobs: number;
   /** True when some batch was not confirmed (the expected totals are then not what was sent). */
   readonly failed: boolean;
@@ -50,7 +55,7 @@ interface State {
   producer: Producer;
   names: string[];
   data: LaneData;
-  counts: { pairs: number; jobs: number };
+  counts: { pairs: number; jobs: number; increments: number };
 }
 
 async function setup(config: ProducerConfig): Promise<State> {
@@ -63,9 +68,10 @@ async function setup(config: ProducerConfig): Promise<State> {
     maxBatch: config.maxBatch,
     maxInFlight: config.maxInFlight,
   });
-  const counts = { pairs: 0, jobs: 0 };
+  const counts = { pairs: 0, jobs: 0, increments: 0 };
   producer.on('enqueued', (e) => {
     counts.pairs += e.counters;
+    counts.increments += e.increments;
     counts.jobs++;
   });
   // Connect before `go`, so the first send does not time the connection (the bench counts
@@ -73,6 +79,7 @@ async function setup(config: ProducerConfig): Promise<State> {
   await producer.increment('bench:warmup', 1);
   counts.pairs = 0;
   counts.jobs = 0;
+  counts.increments = 0;
   const data = generateLane(config.spec, config.lane, config.mode);
   writeFileSync(config.expectFile, new Uint8Array(data.totals.buffer));
   return { producer, names: counterNames(config.spec.counters), data, counts };
@@ -127,6 +134,7 @@ async function run(state: State, config: ProducerConfig): Promise<ProducerResult
     lane: config.lane,
     increments: sent,
     pairs: counts.pairs,
+    enqueuedIncrements: counts.increments,
     jobs: counts.jobs,
     failed: settled.some((s) => s.status === 'rejected'),
     errors,

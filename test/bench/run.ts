@@ -52,7 +52,13 @@ async function main(o: BenchOptions): Promise<void> {
     total,
     lanes: o.producers,
   });
-  const endToEnd = (label: string, total: number, zipf: number, rate: number, verify = true) =>
+  const endToEnd = (
+    label: string,
+    total: number,
+    zipf: number,
+    rate: number,
+    workerEnv: Record<string, string> = {},
+  ) =>
     runEndToEnd({
       label,
       stack,
@@ -61,14 +67,16 @@ async function main(o: BenchOptions): Promise<void> {
       workers: o.workers,
       flushIntervalMs: o.flushIntervalMs,
       rate,
-      workerEnv: o.workerEnv,
+      workerEnv: { ...o.workerEnv, ...workerEnv },
+      workerNodeFlags: o.workerNodeFlags,
       lingerMs: o.lingerMs,
       maxBatch: o.maxBatch,
       maxInFlight: o.maxInFlight,
       profileDir: label.startsWith('s1-') && label !== 's1-uniform' ? o.profile : undefined,
-      verify,
+      verify: true,
     });
   const s1: EndToEndResult[] = [];
+  let s1Groups: EndToEndResult | undefined;
   let s1Uniform: EndToEndResult | undefined;
   let halfRate: EndToEndResult | undefined;
   let direct: BaselineResult | undefined;
@@ -108,14 +116,21 @@ async function main(o: BenchOptions): Promise<void> {
         s1.push(run);
       }
     }
+    if (o.only.has('s1-groups')) {
+      progress(`S1 with flush groups of ${o.largeGroups}: ${o.total} increments, Zipf ${o.zipf}`);
+      s1Groups = await endToEnd('s1-groups', o.total, o.zipf, 0, {
+        COUNTD_MAX_SCRIPT_COUNTERS: String(o.largeGroups),
+      });
+      progress(`  ${Math.round(s1Groups.incrementsPerSecond)} incr/s`);
+    }
     if (o.only.has('s1-uniform')) {
-      progress(`S1 uniform: ${o.total} increments`);
-      s1Uniform = await endToEnd('s1-uniform', o.total, 0, 0);
+      progress(`S1 uniform: ${o.uniformTotal} increments`);
+      s1Uniform = await endToEnd('s1-uniform', o.uniformTotal, 0, 0);
       progress(`  ${Math.round(s1Uniform.incrementsPerSecond)} incr/s`);
     }
     if (o.only.has('b1')) {
-      progress(`B1 per-event HINCRBY: ${o.total} increments, ${o.producers} processes`);
-      direct = await runDirect(stack, dir, spec(o.total, o.zipf), o.total);
+      progress(`B1 per-event HINCRBY: ${o.directTotal} increments, ${o.producers} processes`);
+      direct = await runDirect(stack, dir, spec(o.total, o.zipf), o.directTotal);
       progress(`  ${Math.round(direct.incrementsPerSecond)} incr/s`);
     }
     if (o.only.has('b2')) {
@@ -152,6 +167,8 @@ async function main(o: BenchOptions): Promise<void> {
   const figures: Record<string, number | boolean | null> = {
     increments_per_s: s1.length > 0 ? s1Rate : null,
     increments_per_s_uniform: s1Uniform?.incrementsPerSecond ?? null,
+    increments_per_s_groups_20000: s1Groups?.incrementsPerSecond ?? null,
+    storage_commands_per_increment_groups_20000: s1Groups?.storageCommandsPerIncrement ?? null,
     baseline_direct_per_s: direct?.incrementsPerSecond ?? null,
     baseline_job_per_increment_per_s: jobPerIncrement?.incrementsPerSecond ?? null,
     ratio_vs_direct:
@@ -170,13 +187,18 @@ async function main(o: BenchOptions): Promise<void> {
     bytes_ratio: memory?.ratio ?? null,
     exact:
       s1.length > 0 || s1Uniform !== undefined
-        ? [...s1, s1Uniform, halfRate].every((s) => s === undefined || s.verify?.exact === true) &&
+        ? [...s1, s1Uniform, s1Groups, halfRate].every(
+            (s) => s === undefined || s.verify?.exact === true,
+          ) &&
           [direct, jobPerIncrement].every((b) => b === undefined || b.verify?.exact === true) &&
           (workerRss === undefined || workerRss.verify.exact)
         : null,
     flush_path_hincrby_per_s: headlineFlush?.hincrbyPerSecond ?? null,
     lag_half_rate_p50_ms: halfRate?.lagP50Ms ?? null,
     lag_half_rate_p99_ms: halfRate?.lagP99Ms ?? null,
+    lag_half_rate_probe_p50_ms: halfRate?.probe.p50Ms ?? null,
+    lag_half_rate_probe_p99_ms: halfRate?.probe.p99Ms ?? null,
+    lag_probe_p99_ms: pick((s) => s.probe.p99Ms),
     half_rate_per_s: halfRate?.rate ?? null,
     rss_1m_buffered_mb: workerRss?.bufferedRssMb ?? null,
     ring_lookups_zipf_memoized_per_s: ring?.lookupsPerSecond.zipfMemoized ?? null,
@@ -202,6 +224,7 @@ async function main(o: BenchOptions): Promise<void> {
       flushIntervalMs: o.flushIntervalMs,
       aof: o.aof,
       ...(Object.keys(o.workerEnv).length > 0 ? { workerEnv: JSON.stringify(o.workerEnv) } : {}),
+      ...(o.workerNodeFlags.length > 0 ? { workerNodeFlags: o.workerNodeFlags.join(' ') } : {}),
       ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
       ...(o.lingerMs !== undefined ? { lingerMs: o.lingerMs } : {}),
       ...(o.maxInFlight !== undefined ? { maxInFlight: o.maxInFlight } : {}),
@@ -209,6 +232,7 @@ async function main(o: BenchOptions): Promise<void> {
     figures,
     s1,
     s1Uniform,
+    s1Groups,
     halfRate,
     direct,
     jobPerIncrement,

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchChild } from './bench-child.js';
 import type { BenchStack } from './bench-stack.js';
-import { histogram, quantile, sum } from './metrics-scrape.js';
+import { LagProbe, type ProbeResult } from './lag-probe.js';
+import { histogram, quantile, sum, type Sample } from './metrics-scrape.js';
 import { CpuMeter, RssSampler } from './proc-stats.js';
 import type { ProducerConfig, ProducerResult } from './producer-process.js';
 import { sumExpected, verifyTotals, type VerifyResult } from './verify.js';
@@ -22,6 +23,7 @@ export interface EndToEndOptions {
   readonly rate: number;
   /** More COUNTD_* settings for the workers (concurrency, buffer limits, ...). */
   readonly workerEnv?: Readonly<Record<string, string>>;
+  readonly workerNodeFlags?: readonly string[];
   readonly lingerMs?: number;
   readonly maxBatch?: number;
   readonly maxInFlight?: number;
@@ -51,12 +53,24 @@ export interface EndToEndResult {
   readonly storageCommandsPerIncrement: number;
   readonly lagP50Ms: number;
   readonly lagP99Ms: number;
+  /** The summed countd_lag_seconds histogram: `[upper bound s, jobs at or below]`. */
+  readonly lagBuckets: ReadonlyArray<readonly [number, number]>;
+  /** Exact lag of probe increments, sent every 20 ms and seen on the nodes' update channel. */
+  readonly probe: ProbeResult;
   readonly peakWorkerRssMb: number;
+  /** Apply scripts of 1 ms or more on the nodes (slow log): count, median and longest, ms. */
+  readonly scripts: { readonly count: number; readonly p50Ms: number; readonly maxMs: number };
   /** Share of one core each process used during the run. */
   readonly cpuCores: Readonly<Record<string, number>>;
+  /** CPU time of all those processes together per increment: what 1M increments/s costs in cores. */
+  readonly cpuUsPerIncrement: number;
   /** Whole machine (every process, not only ours), in cores. */
   readonly machineCores: number;
   readonly verify: VerifyResult | undefined;
+  /** Worker counters a correct run keeps at jobs / 0 / 0. */
+  readonly jobsReceived: number;
+  readonly duplicatePartsSkipped: number;
+  readonly flushErrors: number;
   readonly failures: readonly string[];
 }
 
@@ -65,8 +79,9 @@ const DONE_TIMEOUT_MS = 300_000;
 
 /**
  * S1: producer processes → BullMQ → `countd worker` processes → storage nodes. The clock runs
- * from the first increment sent to the moment the workers report every pair flushed
- * (`countd_increments_flushed_total`, which counts the coalesced pairs of the jobs).
+ * from the first increment sent to the moment the workers report every job received and every
+ * increment durable (`countd_increments_flushed_total`, which counts the `n` increments each job
+ * stands for); the totals are then read back from the nodes and compared.
  */
 export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
   const { stack, spec } = o;
@@ -77,7 +92,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
   const fleet = await WorkerFleet.start({
     count: o.workers,
     logDir: o.dir,
-    execArgv: profileArgs,
+    execArgv: [...profileArgs, ...(o.workerNodeFlags ?? [])],
     env: {
       COUNTD_QUEUE_URL: stack.queue.url,
       COUNTD_NODES: stack.nodeSpec,
@@ -87,7 +102,14 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
     },
   });
   const producers: Array<BenchChild<ProducerConfig, ProducerResult>> = [];
+  let probe: LagProbe | undefined;
   try {
+    probe = await LagProbe.start(
+      stack.queue.url,
+      queueName,
+      stack.nodes.map((n) => n.url),
+      stack.layout('countd', 4096).keys.updatesChannel(),
+    );
     const expectFiles = Array.from({ length: spec.lanes }, (_, lane) =>
       join(o.dir, `${o.label}-expect-${lane}.f64`),
     );
@@ -120,12 +142,19 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
     const rss = new RssSampler(() => fleet.pids);
     cpu.begin();
     for (const p of producers) p.go();
+    probe.begin();
     const results = await Promise.all(producers.map((p) => p.result));
-    // One warm-up increment per producer (sent before `go`) is flushed too.
-    const target = results.reduce((s, r) => s + r.pairs, 0) + results.length;
+    const probed = await probe.stopSending();
+    // One warm-up job of one increment per producer (sent before `go`) is flushed too.
+    const target =
+      results.reduce((s, r) => s + r.enqueuedIncrements, 0) + results.length + probed.increments;
+    const jobs = results.reduce((s, r) => s + r.jobs, 0) + results.length + probed.jobs;
     const deadline = Date.now() + DONE_TIMEOUT_MS;
+    const done = (samples: Sample[]): boolean =>
+      sum(samples, 'countd_jobs_received_total') >= jobs &&
+      sum(samples, 'countd_increments_flushed_total') >= target;
     let samples = await fleet.scrape();
-    while (sum(samples, 'countd_increments_flushed_total') < target) {
+    while (!done(samples)) {
       if (Date.now() > deadline) throw new Error(`${o.label}: workers did not flush everything`);
       await sleep(DONE_POLL_MS);
       samples = await fleet.scrape();
@@ -146,9 +175,13 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
     for (const r of results) {
       if (r.failed) failures.push(`lane ${r.lane}: ${r.errors.join('; ')}`);
     }
+    const jobsReceived = sum(samples, 'countd_jobs_received_total');
+    const duplicatePartsSkipped = sum(samples, 'countd_duplicate_parts_skipped_total');
+    const flushErrors = sum(samples, 'countd_flush_errors_total');
     const failedJobs = sum(samples, 'countd_jobs_failed_total');
     if (failedJobs > 0) failures.push(`${failedJobs} jobs failed in the workers`);
     const hincrbyCalls = await stack.storageCalls('hincrby');
+    const scriptMs = await stack.scriptTimes();
     const codes = await fleet.stop();
     if (codes.some((c) => c !== 0)) failures.push(`worker exit codes ${codes.join(',')}`);
     let verify: VerifyResult | undefined;
@@ -171,20 +204,33 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
       seconds,
       incrementsPerSecond: increments / seconds,
       enqueueSeconds: (lastConfirmMs - firstSendMs) / 1000,
-      jobs: results.reduce((s, r) => s + r.jobs, 0),
-      pairs: target - results.length,
+      jobs: jobs - results.length - probed.jobs,
+      pairs: results.reduce((s, r) => s + r.pairs, 0),
       storageCommands,
       hincrbyCalls,
       storageCommandsPerIncrement: storageCommands / increments,
       lagP50Ms: quantile(lag, 0.5) * 1000,
       lagP99Ms: quantile(lag, 0.99) * 1000,
+      probe: probe.result(),
+      lagBuckets: lag.map(([le, count]): [number, number] => [le === Infinity ? -1 : le, count]),
       peakWorkerRssMb: peakRss / 2 ** 20,
+      scripts: {
+        count: scriptMs.length,
+        p50Ms: scriptMs[scriptMs.length >> 1] ?? 0,
+        maxMs: scriptMs[scriptMs.length - 1] ?? 0,
+      },
       cpuCores,
+      cpuUsPerIncrement:
+        (Object.values(cpuCores).reduce((a, b) => a + b, 0) * seconds * 1e6) / increments,
       machineCores: usage.machineCores,
       verify,
+      jobsReceived,
+      duplicatePartsSkipped,
+      flushErrors,
       failures,
     };
   } finally {
+    await probe?.close();
     for (const p of producers) p.kill();
     await fleet.stop(5000).catch(() => undefined);
   }

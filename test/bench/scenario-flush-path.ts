@@ -13,6 +13,12 @@ export interface FlushPathRun {
   readonly counters: number;
   readonly seconds: number;
   readonly hincrbyPerSecond: number;
+  /** CPU per HINCRBY: the writer's process (build and encode), the three nodes (the script). */
+  readonly writerCpuUs: number;
+  readonly redisCpuUs: number;
+  /** Round trip of one apply (≈ how long the script blocks its node): median and max, ms. */
+  readonly applyP50Ms: number;
+  readonly applyMaxMs: number;
   readonly cpuCores: Readonly<Record<string, number>>;
 }
 
@@ -69,12 +75,15 @@ export async function runFlushPath(
         ...stack.nodes.map((s): [string, number] => [`redis-${s.name}`, s.pid]),
       ]),
     );
+    const applyMs: number[] = [];
     cpu.begin();
     const started = performance.now();
     await Promise.all(
       writers.map(async (writer, n) => {
         for (const group of groups[n]!) {
+          const t0 = performance.now();
           const outcome = await writer.apply(group, []);
+          applyMs.push(performance.now() - t0);
           if (outcome.kind !== 'applied' || outcome.refused.length > 0)
             throw new Error(`flush path: unexpected outcome ${JSON.stringify(outcome)}`);
         }
@@ -91,6 +100,16 @@ export async function runFlushPath(
       counters,
       seconds,
       hincrbyPerSecond: counters / seconds,
+      applyP50Ms: applyMs.sort((a, b) => a - b)[applyMs.length >> 1] ?? 0,
+      applyMaxMs: applyMs[applyMs.length - 1] ?? 0,
+      writerCpuUs: ((usage.cores.bench ?? 0) * seconds * 1e6) / counters,
+      redisCpuUs:
+        (Object.entries(usage.cores)
+          .filter(([label]) => label.startsWith('redis-'))
+          .reduce((sum, [, cores]) => sum + cores, 0) *
+          seconds *
+          1e6) /
+        counters,
       cpuCores: usage.cores,
     };
   } finally {

@@ -13,6 +13,10 @@ export interface WorkerRssResult {
   readonly idleRssMb: number;
   /** Peak RSS while every counter is buffered (and its jobs held). */
   readonly bufferedRssMb: number;
+  /** V8 heap used / total and external memory of the worker then (prom-client default metrics). */
+  readonly heapUsedMb: number;
+  readonly heapTotalMb: number;
+  readonly externalMb: number;
   readonly bufferCounters: number;
   readonly heldJobs: number;
   /** SIGTERM to exit: the final flush of everything buffered. */
@@ -98,6 +102,9 @@ export async function runWorkerRss(
       counters,
       idleRssMb: idle / 2 ** 20,
       bufferedRssMb: buffered / 2 ** 20,
+      heapUsedMb: sum(samples, 'nodejs_heap_size_used_bytes') / 2 ** 20,
+      heapTotalMb: sum(samples, 'nodejs_heap_size_total_bytes') / 2 ** 20,
+      externalMb: sum(samples, 'nodejs_external_memory_bytes') / 2 ** 20,
       bufferCounters: sum(samples, 'countd_buffer_counters'),
       heldJobs: sum(samples, 'countd_buffer_jobs'),
       drainSeconds,
