@@ -17,6 +17,8 @@ import { registerFleetRing } from './fleet-registration.js';
 import { FlushBuffer } from './flush-buffer.js';
 import { FLUSH_ERROR_REASONS, Flusher, type FlusherEvents } from './flusher.js';
 import { HeldJob } from './held-job.js';
+import { HeldJobs } from './held-jobs.js';
+import { quitOrDisconnect } from './close-connection.js';
 import { NodeWriter } from './node-writer.js';
 import { resolveWorkerOptions, type CounterWorkerOptions } from './worker-options.js';
 
@@ -49,9 +51,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
   private readonly queueClient: Redis;
   private queueForCounts: Queue | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private heldJobs = 0;
-  private heldBytes = 0;
-  private oldestHeld = new Map<HeldJob, number>();
+  private readonly heldJobs = new HeldJobs();
   private paused = false;
   private abandoned = false;
   private started: Promise<void> | undefined;
@@ -174,7 +174,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
 
   /** Jobs currently held (not yet durable everywhere). */
   get held(): number {
-    return this.heldJobs;
+    return this.heldJobs.count;
   }
 
   private async shutdown(timeoutMs: number): Promise<boolean> {
@@ -186,7 +186,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     const closed = this.worker.close().finally(() => (workerClosed = true));
     const drained = (async () => {
       while (!workerClosed && !deadline.aborted) {
-        if (this.heldJobs > 0) await this.flusher.flushAll();
+        if (this.heldJobs.count > 0) await this.flusher.flushAll();
         else await sleep(10);
       }
       await closed;
@@ -205,7 +205,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
       // jobs' processor promises forever. Release them without completing or failing them: on a
       // WaitingError BullMQ leaves the job active and stops renewing its lock, so its stalled
       // check redelivers it (the markers make that safe for parts already applied).
-      for (const job of this.oldestHeld.keys()) job.finish(new WaitingError(SHUTDOWN_RELEASE));
+      for (const job of this.heldJobs.jobs()) job.finish(new WaitingError(SHUTDOWN_RELEASE));
       steps.push(() => this.worker.close(true));
     }
     steps.push(() => this.queueForCounts?.close() ?? Promise.resolve());
@@ -239,16 +239,14 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     for (const [name] of payload.c) bytes += name.length * 2 + PAIR_OVERHEAD_BYTES;
     const held = new HeldJob(jobId, payload, bytes);
     this.buffer.add(held);
-    this.heldJobs++;
-    this.heldBytes += bytes;
-    this.oldestHeld.set(held, payload.t);
+    this.heldJobs.add(held);
     this.checkLimits();
     await held.done;
   }
 
   private checkLimits(): void {
     const o = this.options;
-    const bytes = this.buffer.bytes + this.heldBytes;
+    const bytes = this.buffer.bytes + this.heldJobs.bytes;
     if (
       this.buffer.counters >= o.maxBufferCounters ||
       bytes >= o.maxBufferBytes ||
@@ -269,12 +267,10 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
 
   private jobDone(job: HeldJob): void {
     const metrics = this.options.metrics;
-    this.heldJobs--;
-    this.heldBytes -= job.bytes;
-    this.oldestHeld.delete(job);
+    this.heldJobs.remove(job);
     if (
       this.paused &&
-      this.buffer.bytes + this.heldBytes < this.options.maxBufferBytes &&
+      this.buffer.bytes + this.heldJobs.bytes < this.options.maxBufferBytes &&
       this.closing === undefined
     ) {
       this.paused = false;
@@ -297,19 +293,9 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
   private stateSource(): WorkerStateSource {
     return {
       bufferCounters: () => this.buffer.counters,
-      bufferJobs: () => this.heldJobs,
-      bufferBytes: () => this.buffer.bytes + this.heldBytes,
-      oldestUnflushedAgeSeconds: () => {
-        // Map iteration order is insertion order: the first entry is the oldest job taken,
-        // close enough to the oldest increment for an age gauge.
-        let oldest = Infinity;
-        let seen = 0;
-        for (const t of this.oldestHeld.values()) {
-          if (t < oldest) oldest = t;
-          if (++seen >= 64) break;
-        }
-        return oldest === Infinity ? 0 : Math.max(0, Date.now() - oldest) / 1000;
-      },
+      bufferJobs: () => this.heldJobs.count,
+      bufferBytes: () => this.buffer.bytes + this.heldJobs.bytes,
+      oldestUnflushedAgeSeconds: () => this.heldJobs.oldestAgeSeconds(),
       ringNodes: () => this.options.nodes.length,
       queueCounts: async () => {
         this.queueForCounts ??= new Queue(this.options.queueName, { connection: this.queueClient });
@@ -323,19 +309,6 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
       },
     };
   }
-}
-
-/**
- * QUIT when connected. A client whose server is down cannot send QUIT (storage clients have no
- * offline queue; the queue client's would hold it until the server is back) and goes on
- * reconnecting, which keeps the process alive after close(): disconnect it instead.
- */
-async function quitOrDisconnect(redis: Redis): Promise<void> {
-  if (redis.status !== 'ready') {
-    redis.disconnect();
-    return;
-  }
-  await redis.quit().catch(() => redis.disconnect());
 }
 
 function asError(err: unknown): Error {
