@@ -61,7 +61,7 @@ scenarios, prints a table and, with --json FILE, writes the figures.
   --only LIST             scenarios, comma-separated: ${SCENARIOS.join(',')}
                           (s1-groups: S1 with maxScriptCounters 20000; full runs only by default)
   --producers N           producer processes of S1 and client processes of B1/B2 (default 2)
-  --workers N             countd worker processes of S1 (default 1)
+  --workers N             countd worker processes of S1 (default 2)
   --total N               increments of S1, S1 uniform and B1 (default 10000000; quick 3000000,
                           and 1000000 for S1 uniform and B1)
   --counters K            distinct counters (default 1000000)
@@ -142,7 +142,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
     quick,
     json: values.json,
     producers: int('producers', values.producers, 2),
-    workers: int('workers', values.workers, 1),
+    workers: int('workers', values.workers, 2),
     total,
     uniformTotal: quick ? Math.min(total, 1_000_000) : total,
     directTotal: quick ? Math.min(total, 1_000_000) : total,
