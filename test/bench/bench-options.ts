@@ -4,6 +4,7 @@ export const SCENARIOS = [
   's1',
   's1-uniform',
   's1-groups',
+  's1-drain',
   'b1',
   'b2',
   'memory',
@@ -59,7 +60,8 @@ scenarios, prints a table and, with --json FILE, writes the figures.
   --quick                 a run under 2 minutes (smaller totals, 1 repetition)
   --json FILE             write the figures as JSON
   --only LIST             scenarios, comma-separated: ${SCENARIOS.join(',')}
-                          (s1-groups: S1 with maxScriptCounters 20000; full runs only by default)
+                          (s1-groups: S1 with maxScriptCounters 20000; s1-drain: the queue
+                          filled first, then the workers timed alone; both full runs only)
   --producers N           producer processes of S1 and client processes of B1/B2 (default 2)
   --workers N             countd worker processes of S1 (default 2)
   --total N               increments of S1, S1 uniform and B1 (default 10000000; quick 3000000,
@@ -120,8 +122,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
     raw === undefined ? undefined : int(name, raw, 0);
   const zipf = values.zipf === undefined ? 1.1 : Number(values.zipf);
   if (!Number.isFinite(zipf) || zipf < 0) throw new Error(`--zipf must be >= 0`);
-  // s1-groups (S1 with bigger flush groups) only in full runs unless asked for.
-  let only: Set<Scenario> = new Set(SCENARIOS.filter((x) => !quick || x !== 's1-groups'));
+  // s1-groups and s1-drain only in full runs unless asked for.
+  let only: Set<Scenario> = new Set(
+    SCENARIOS.filter((x) => !quick || (x !== 's1-groups' && x !== 's1-drain')),
+  );
   if (values.only !== undefined) {
     only = new Set();
     for (const name of values.only.split(',')) {

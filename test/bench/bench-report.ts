@@ -14,6 +14,7 @@ export interface BenchReport {
   readonly s1: readonly EndToEndResult[];
   readonly s1Uniform: EndToEndResult | undefined;
   readonly s1Groups: EndToEndResult | undefined;
+  readonly s1Drain: EndToEndResult | undefined;
   readonly halfRate: EndToEndResult | undefined;
   readonly direct: BaselineResult | undefined;
   readonly jobPerIncrement: BaselineResult | undefined;
@@ -110,6 +111,17 @@ export function formatReport(r: BenchReport): string {
         `scripts median ${fixed(g.scripts.p50Ms, 1)} ms, max ${fixed(g.scripts.maxMs, 1)} ms, exact ${String(g.verify?.exact)}`,
       target: '',
       ok: g.verify?.exact,
+    });
+  }
+  if (r.s1Drain !== undefined) {
+    const d = r.s1Drain;
+    rows.push({
+      what: 'S1 consumer side alone (queue filled first)',
+      figure:
+        `${int(d.incrementsPerSecond)} incr/s, ${fixed(d.cpuUsPerIncrement, 2)} CPU-µs/incr ` +
+        `(workers, queue, nodes), exact ${String(d.verify?.exact)}`,
+      target: '',
+      ok: d.verify?.exact,
     });
   }
   if (r.direct !== undefined) {
@@ -234,7 +246,7 @@ export function formatReport(r: BenchReport): string {
         }`,
     ),
   ];
-  const cpuRuns = [...r.s1, r.s1Groups, r.s1Uniform, r.halfRate].filter(
+  const cpuRuns = [...r.s1, r.s1Groups, r.s1Drain, r.s1Uniform, r.halfRate].filter(
     (x): x is EndToEndResult => x !== undefined,
   );
   if (cpuRuns.length > 0) {

@@ -58,6 +58,7 @@ async function main(o: BenchOptions): Promise<void> {
     zipf: number,
     rate: number,
     workerEnv: Record<string, string> = {},
+    phased = false,
   ) =>
     runEndToEnd({
       label,
@@ -74,9 +75,11 @@ async function main(o: BenchOptions): Promise<void> {
       maxInFlight: o.maxInFlight,
       profileDir: label.startsWith('s1-') && label !== 's1-uniform' ? o.profile : undefined,
       verify: true,
+      phased,
     });
   const s1: EndToEndResult[] = [];
   let s1Groups: EndToEndResult | undefined;
+  let s1Drain: EndToEndResult | undefined;
   let s1Uniform: EndToEndResult | undefined;
   let halfRate: EndToEndResult | undefined;
   let direct: BaselineResult | undefined;
@@ -123,6 +126,11 @@ async function main(o: BenchOptions): Promise<void> {
       });
       progress(`  ${Math.round(s1Groups.incrementsPerSecond)} incr/s`);
     }
+    if (o.only.has('s1-drain')) {
+      progress(`S1 consumer side alone: ${o.total} increments queued first, then the workers`);
+      s1Drain = await endToEnd('s1-drain', o.total, o.zipf, 0, {}, true);
+      progress(`  ${Math.round(s1Drain.incrementsPerSecond)} incr/s`);
+    }
     if (o.only.has('s1-uniform')) {
       progress(`S1 uniform: ${o.uniformTotal} increments`);
       s1Uniform = await endToEnd('s1-uniform', o.uniformTotal, 0, 0);
@@ -168,6 +176,7 @@ async function main(o: BenchOptions): Promise<void> {
     increments_per_s: s1.length > 0 ? s1Rate : null,
     increments_per_s_uniform: s1Uniform?.incrementsPerSecond ?? null,
     increments_per_s_groups_20000: s1Groups?.incrementsPerSecond ?? null,
+    increments_per_s_consumer_side_alone: s1Drain?.incrementsPerSecond ?? null,
     storage_commands_per_increment_groups_20000: s1Groups?.storageCommandsPerIncrement ?? null,
     baseline_direct_per_s: direct?.incrementsPerSecond ?? null,
     baseline_job_per_increment_per_s: jobPerIncrement?.incrementsPerSecond ?? null,
@@ -187,7 +196,7 @@ async function main(o: BenchOptions): Promise<void> {
     bytes_ratio: memory?.ratio ?? null,
     exact:
       s1.length > 0 || s1Uniform !== undefined
-        ? [...s1, s1Uniform, s1Groups, halfRate].every(
+        ? [...s1, s1Uniform, s1Groups, s1Drain, halfRate].every(
             (s) => s === undefined || s.verify?.exact === true,
           ) &&
           [direct, jobPerIncrement].every((b) => b === undefined || b.verify?.exact === true) &&
@@ -233,6 +242,7 @@ async function main(o: BenchOptions): Promise<void> {
     s1,
     s1Uniform,
     s1Groups,
+    s1Drain,
     halfRate,
     direct,
     jobPerIncrement,
@@ -249,6 +259,9 @@ async function main(o: BenchOptions): Promise<void> {
   }
 }
 
+// Every redis-server the bench starts (4 for the stack, 6 more for the memory scenario) hooks
+// `exit` so none outlives it: more than the default 10 listeners, none of them a leak.
+process.setMaxListeners(32);
 const options = parseBenchOptions(process.argv.slice(2));
 if (options === undefined) process.stdout.write(HELP);
 else await main(options);

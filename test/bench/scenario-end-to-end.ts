@@ -30,6 +30,11 @@ export interface EndToEndOptions {
   /** Write .cpuprofile files of the workers and producers into this directory. */
   readonly profileDir?: string;
   readonly verify: boolean;
+  /**
+   * Producers fill the queue first, with no worker running; the workers start after and the
+   * clock runs from their start to the last flush: the consumer side alone on the machine.
+   */
+  readonly phased?: boolean;
 }
 
 export interface EndToEndResult {
@@ -89,18 +94,20 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
   const queueName = `bench-${o.label}`;
   const profileArgs =
     o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`];
-  const fleet = await WorkerFleet.start({
-    count: o.workers,
-    logDir: o.dir,
-    execArgv: [...profileArgs, ...(o.workerNodeFlags ?? [])],
-    env: {
-      COUNTD_QUEUE_URL: stack.queue.url,
-      COUNTD_NODES: stack.nodeSpec,
-      COUNTD_QUEUE_NAME: queueName,
-      COUNTD_FLUSH_INTERVAL_MS: String(o.flushIntervalMs),
-      ...o.workerEnv,
-    },
-  });
+  const startFleet = (): Promise<WorkerFleet> =>
+    WorkerFleet.start({
+      count: o.workers,
+      logDir: o.dir,
+      execArgv: [...profileArgs, ...(o.workerNodeFlags ?? [])],
+      env: {
+        COUNTD_QUEUE_URL: stack.queue.url,
+        COUNTD_NODES: stack.nodeSpec,
+        COUNTD_QUEUE_NAME: queueName,
+        COUNTD_FLUSH_INTERVAL_MS: String(o.flushIntervalMs),
+        ...o.workerEnv,
+      },
+    });
+  let fleet: WorkerFleet | undefined = o.phased === true ? undefined : await startFleet();
   const producers: Array<BenchChild<ProducerConfig, ProducerResult>> = [];
   let probe: LagProbe | undefined;
   try {
@@ -134,17 +141,29 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
       );
     }
     // Producers exit once done: they report their own CPU time.
-    const pids = new Map<string, number>([
-      ...fleet.pids.map((pid, i): [string, number] => [`worker-${i}`, pid]),
-      ...stack.all.map((s): [string, number] => [`redis-${s.name}`, s.pid]),
-    ]);
-    const cpu = new CpuMeter(pids);
-    const rss = new RssSampler(() => fleet.pids);
-    cpu.begin();
+    const meter = (workers: WorkerFleet): { cpu: CpuMeter; rss: RssSampler } => {
+      const cpu = new CpuMeter(
+        new Map<string, number>([
+          ...workers.pids.map((pid, i): [string, number] => [`worker-${i}`, pid]),
+          ...stack.all.map((s): [string, number] => [`redis-${s.name}`, s.pid]),
+        ]),
+      );
+      cpu.begin();
+      return { cpu, rss: new RssSampler(() => workers.pids) };
+    };
+    let meters = fleet === undefined ? undefined : meter(fleet);
     for (const p of producers) p.go();
     probe.begin();
     const results = await Promise.all(producers.map((p) => p.result));
     const probed = await probe.stopSending();
+    let drainStartMs: number | undefined;
+    if (fleet === undefined) {
+      fleet = await startFleet();
+      drainStartMs = performance.timeOrigin + performance.now();
+      meters = meter(fleet);
+    }
+    const { cpu, rss } = meters!;
+    const workers = fleet;
     // One warm-up job of one increment per producer (sent before `go`) is flushed too.
     const target =
       results.reduce((s, r) => s + r.enqueuedIncrements, 0) + results.length + probed.increments;
@@ -153,11 +172,11 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
     const done = (samples: Sample[]): boolean =>
       sum(samples, 'countd_jobs_received_total') >= jobs &&
       sum(samples, 'countd_increments_flushed_total') >= target;
-    let samples = await fleet.scrape();
+    let samples = await workers.scrape();
     while (!done(samples)) {
       if (Date.now() > deadline) throw new Error(`${o.label}: workers did not flush everything`);
       await sleep(DONE_POLL_MS);
-      samples = await fleet.scrape();
+      samples = await workers.scrape();
     }
     const endMs = performance.timeOrigin + performance.now();
     const usage = cpu.end();
@@ -165,9 +184,11 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
     const firstSendMs = Math.min(...results.map((r) => r.firstSendMs));
     const lastConfirmMs = Math.max(...results.map((r) => r.lastConfirmMs));
     const increments = results.reduce((s, r) => s + r.increments, 0);
-    const seconds = (endMs - firstSendMs) / 1000;
+    const seconds = (endMs - (drainStartMs ?? firstSendMs)) / 1000;
     const cpuCores: Record<string, number> = {};
-    for (const r of results) cpuCores[`producer-${r.lane}`] = r.cpuSeconds / seconds;
+    // In a phased run the producers were done before the clock started.
+    if (drainStartMs === undefined)
+      for (const r of results) cpuCores[`producer-${r.lane}`] = r.cpuSeconds / seconds;
     Object.assign(cpuCores, usage.cores);
     const lag = histogram(samples, 'countd_lag_seconds');
     const storageCommands = sum(samples, 'countd_storage_commands_total');
@@ -182,7 +203,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
     if (failedJobs > 0) failures.push(`${failedJobs} jobs failed in the workers`);
     const hincrbyCalls = await stack.storageCalls('hincrby');
     const scriptMs = await stack.scriptTimes();
-    const codes = await fleet.stop();
+    const codes = await workers.stop();
     if (codes.some((c) => c !== 0)) failures.push(`worker exit codes ${codes.join(',')}`);
     let verify: VerifyResult | undefined;
     if (o.verify) {
@@ -232,6 +253,6 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
   } finally {
     await probe?.close();
     for (const p of producers) p.kill();
-    await fleet.stop(5000).catch(() => undefined);
+    await fleet?.stop(5000).catch(() => undefined);
   }
 }

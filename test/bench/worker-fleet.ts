@@ -18,6 +18,12 @@ export interface WorkerFleetOptions {
   readonly execArgv?: readonly string[];
 }
 
+// Every worker still running is SIGKILLed if the bench exits first (one hook for all of them).
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 interface Running {
   child: ChildProcess;
   metricsUrl: string;
