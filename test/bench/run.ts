@@ -93,7 +93,6 @@ async function main(o: BenchOptions): Promise<void> {
         ? [
             [5000, true],
             [5000, false],
-            [1000, true],
           ]
         : [
             [1000, true],
