@@ -22,6 +22,41 @@ export interface BaselineResult {
 const PREFIX = 'countd';
 const BUCKETS = 4096;
 
+/** Per-process CPU, exact read-back and rates of a finished baseline run. */
+async function baselineResult(
+  label: string,
+  role: string,
+  run: {
+    stack: BenchStack;
+    files: readonly string[];
+    spec: WorkloadSpec;
+    results: ReadonlyArray<{ cpuSeconds: number }>;
+    increments: number;
+    seconds: number;
+    usage: ReturnType<CpuMeter['end']>;
+  },
+): Promise<BaselineResult> {
+  const { stack, files, spec, results, increments, seconds, usage } = run;
+  const cpuCores: Record<string, number> = {};
+  results.forEach((r, i) => (cpuCores[`${role}-${i}`] = r.cpuSeconds / seconds));
+  Object.assign(cpuCores, usage.cores);
+  const verify = await verifyTotals(
+    sumExpected([...files], spec.counters),
+    stack.layout(PREFIX, BUCKETS),
+    stack.nodes.map((n) => n.client),
+  );
+  return {
+    label,
+    clients: spec.lanes,
+    increments,
+    seconds,
+    incrementsPerSecond: increments / seconds,
+    cpuCores,
+    machineCores: usage.machineCores,
+    verify,
+  };
+}
+
 function nodesOf(stack: BenchStack): Array<{ id: string; url: string }> {
   return stack.nodes.map((n, i) => ({ id: NODE_IDS[i]!, url: n.url }));
 }
@@ -63,24 +98,15 @@ export async function runDirect(
       (Math.max(...results.map((r) => r.lastReplyMs)) -
         Math.min(...results.map((r) => r.firstSendMs))) /
       1000;
-    const cpuCores: Record<string, number> = {};
-    results.forEach((r, i) => (cpuCores[`client-${i}`] = r.cpuSeconds / seconds));
-    Object.assign(cpuCores, usage.cores);
-    const verify = await verifyTotals(
-      sumExpected(files, spec.counters),
-      stack.layout(PREFIX, BUCKETS),
-      stack.nodes.map((n) => n.client),
-    );
-    return {
-      label: 'b1-direct',
-      clients: spec.lanes,
+    return await baselineResult('b1-direct', 'client', {
+      stack,
+      files,
+      spec,
+      results,
       increments,
       seconds,
-      incrementsPerSecond: increments / seconds,
-      cpuCores,
-      machineCores: usage.machineCores,
-      verify,
-    };
+      usage,
+    });
   } finally {
     for (const c of clients) c.kill();
   }
@@ -146,24 +172,15 @@ export async function runJobPerIncrement(
     const endMs = performance.timeOrigin + performance.now();
     const usage = cpu.end();
     const seconds = (endMs - Math.min(...results.map((r) => r.firstSendMs))) / 1000;
-    const cpuCores: Record<string, number> = {};
-    results.forEach((r, i) => (cpuCores[`producer-${i}`] = r.cpuSeconds / seconds));
-    Object.assign(cpuCores, usage.cores);
-    const verify = await verifyTotals(
-      sumExpected(files, spec.counters),
-      stack.layout(PREFIX, BUCKETS),
-      stack.nodes.map((n) => n.client),
-    );
-    return {
-      label: 'b2-job-per-increment',
-      clients: spec.lanes,
+    return await baselineResult('b2-job-per-increment', 'producer', {
+      stack,
+      files,
+      spec,
+      results,
       increments,
       seconds,
-      incrementsPerSecond: increments / seconds,
-      cpuCores,
-      machineCores: usage.machineCores,
-      verify,
-    };
+      usage,
+    });
   } finally {
     for (const c of children) c.kill();
   }
