@@ -1,9 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Prng } from '../../workers/load/index.js';
-import { useRedisServers } from '../support/redis-harness.js';
-import { ensureBuilt } from './build-once.js';
-import { E2eStack } from './support/e2e-stack.js';
+import { useE2eStack } from './support/use-e2e-stack.js';
 import { startInProcessLoad } from './support/in-process-load.js';
 import { metricSum } from './support/prom-text.js';
 import { describeCheck, verifyCounters } from './support/verify-counters.js';
@@ -19,22 +17,15 @@ const SEED = Number(process.env.E2E_SEED ?? Math.floor(Math.random() * 1e9));
 // every 300 ms, 200 jobs held at most. Nodes run AOF with appendfsync always, so what a node
 // acknowledged survives its crash.
 describe('write path under faults', () => {
-  const queue = useRedisServers({ count: 1 });
-  const nodes = useRedisServers({ count: 3, appendonly: true, appendfsync: 'always' });
-  let stack: E2eStack | undefined;
-
-  beforeAll(() => ensureBuilt(), 240_000);
-  afterEach(async () => {
-    await stack?.dispose();
-    stack = undefined;
-  });
+  const e2e = useE2eStack();
+  const { nodes } = e2e;
 
   const newStack = (name: string) =>
-    (stack = new E2eStack(queue.server(0), nodes.servers, name, {
+    e2e.create(name, {
       COUNTD_CONCURRENCY: String(CONCURRENCY),
       // debug: the worker logs each node flush, which lets kills land right after one.
       COUNTD_LOG_LEVEL: 'debug',
-    }));
+    });
 
   it('loses and doubles nothing when a worker is SIGKILLed 6 times during load', async () => {
     const s = newStack('sigkill');

@@ -1,8 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { useRedisServers } from '../support/redis-harness.js';
-import { ensureBuilt } from './build-once.js';
-import { E2eStack } from './support/e2e-stack.js';
+import { describe, expect, it } from 'vitest';
+import { useE2eStack } from './support/use-e2e-stack.js';
 import { startInProcessLoad } from './support/in-process-load.js';
 import { describeCheck, verifyCounters } from './support/verify-counters.js';
 import type { WorkerExit, WorkerProcess } from './support/worker-process.js';
@@ -12,20 +10,13 @@ const SEED = Number(process.env.E2E_SEED ?? Math.floor(Math.random() * 1e9));
 // SIGTERM while load runs, with a single worker: once it has exited nothing may be active in
 // the queue (no job left held by it), and a worker started afterwards applies the rest exactly.
 describe('worker SIGTERM during load', () => {
-  const queue = useRedisServers({ count: 1 });
-  const nodes = useRedisServers({ count: 3, appendonly: true, appendfsync: 'always' });
-  let stack: E2eStack | undefined;
-
-  beforeAll(() => ensureBuilt(), 240_000);
-  afterEach(async () => {
-    await stack?.dispose();
-    stack = undefined;
-  });
+  const e2e = useE2eStack();
+  const { nodes } = e2e;
 
   it('drains, exits 0 within the deadline and leaves no job held', async () => {
-    const s = (stack = new E2eStack(queue.server(0), nodes.servers, 'sigterm', {
+    const s = e2e.create('sigterm', {
       COUNTD_SHUTDOWN_TIMEOUT_MS: '10000',
-    }));
+    });
     const first = await s.startWorker('first');
     const load = startInProcessLoad(s, {
       total: 300_000,
@@ -71,9 +62,9 @@ describe('worker SIGTERM during load', () => {
   }, 180_000);
 
   it('gives up at the deadline when a node is down (exit 1); the jobs it held are redelivered and applied once', async () => {
-    const s = (stack = new E2eStack(queue.server(0), nodes.servers, 'sigterm-deadline', {
+    const s = e2e.create('sigterm-deadline', {
       COUNTD_SHUTDOWN_TIMEOUT_MS: '3000',
-    }));
+    });
     const first = await s.startWorker('first');
     const load = startInProcessLoad(s, {
       total: 100_000,
