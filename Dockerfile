@@ -5,11 +5,8 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # Dependencies first so that source edits do not re-run the install. --ignore-scripts: the
 # package's own `prepare` would build before the sources are copied; the build runs below.
-# The lock cannot list msgpackr-extract's platform packages that the registry lacks, and npm 11's
-# ci then calls it out of sync: npm install from the same lock, saving nothing, is the fallback
-# (as in .ci/run).
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts || npm install --no-save --ignore-scripts
+RUN npm ci --ignore-scripts
 COPY . .
 RUN npm run build
 
@@ -19,8 +16,7 @@ ENV NODE_ENV=production \
     COUNTD_METRICS_PORT=9464
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN (npm ci --omit=dev --ignore-scripts || npm install --no-save --omit=dev --ignore-scripts) \
-    && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 USER node
