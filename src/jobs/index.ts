@@ -3,6 +3,9 @@ export {
   incrementCount,
   PAYLOAD_VERSION,
   MAX_JOB_PAIRS,
+  MAX_BATCH_ID_LENGTH,
   JOB_NAME,
   type JobPayload,
 } from './job-payload.js';
+export { jobInstance } from './job-instance.js';
+export { retryPayload } from './retry-payload.js';

@@ -22,7 +22,24 @@ export interface JobPayload {
    * count. Absent, each pair counts as one.
    */
   readonly n?: number;
+  /**
+   * The batch's identity (optional): a random token the producer draws once per batch and keeps
+   * across retries of its `add`. Markers on the storage nodes are named by the job id and this
+   * token, so a job id reused for other increments (a restarted producer with a fixed id, a
+   * queue obliterated and numbered again) is never taken for an applied job. Absent (jobs made
+   * by other clients or by countd 0.1), a digest of the payload stands in (see `jobInstance`).
+   */
+  readonly b?: string;
+  /**
+   * Set by a worker on a job it failed because nodes refused some counters: exactly the
+   * `[name, delta]` pairs that were not applied. `countd failed retry` re-queues only these.
+   */
+  readonly r?: ReadonlyArray<readonly [string, number]>;
 }
+
+/** Longest batch identity `b`, and its alphabet (it is part of marker values). */
+export const MAX_BATCH_ID_LENGTH = 128;
+const BATCH_ID = /^[A-Za-z0-9._-]+$/;
 
 /** Increments a payload stands for: `n` when the producer said, else one per pair. */
 export function incrementCount(payload: JobPayload): number {
@@ -40,7 +57,7 @@ export function parseJobPayload(data: unknown, jobId?: string): JobPayload {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new MalformedJobError(`payload must be an object, got ${describe(data)}`, jobId);
   }
-  const { v, t, c, n } = data as Record<string, unknown>;
+  const { v, t, c, n, b } = data as Record<string, unknown>;
   if (v !== PAYLOAD_VERSION) {
     throw new MalformedJobError(
       `unsupported payload version ${describe(v)} (expected ${PAYLOAD_VERSION})`,
@@ -52,6 +69,15 @@ export function parseJobPayload(data: unknown, jobId?: string): JobPayload {
   }
   if (n !== undefined && (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)) {
     throw new MalformedJobError(`"n" must be a count of increments, got ${describe(n)}`, jobId);
+  }
+  if (
+    b !== undefined &&
+    (typeof b !== 'string' || b.length > MAX_BATCH_ID_LENGTH || !BATCH_ID.test(b))
+  ) {
+    throw new MalformedJobError(
+      `"b" must be 1-${MAX_BATCH_ID_LENGTH} characters of [A-Za-z0-9._-], got ${describe(b)}`,
+      jobId,
+    );
   }
   if (!Array.isArray(c))
     throw new MalformedJobError(`"c" must be an array of [name, delta], got ${describe(c)}`, jobId);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, type ConnectionOptions } from 'bullmq';
@@ -133,6 +134,9 @@ export class Producer extends EventEmitter<ProducerEvents> {
           t: batch.oldest,
           c: pairs,
           n: batch.increments,
+          // Drawn once per batch and kept across the add's retries: the batch's identity in
+          // the storage nodes' markers, whatever happens to job ids (docs/guarantees.md).
+          b: randomBytes(12).toString('base64url'),
         };
         await this.addWithRetry(jobId, payload, batch.increments);
         this.options.metrics?.jobsEnqueued.inc();
