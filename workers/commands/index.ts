@@ -1,6 +1,7 @@
 import type { Command } from '../cli/command.js';
 import { countersCommand, listCommand } from './counters.js';
 import { demoCommand } from './demo.js';
+import { failedCommand } from './failed/index.js';
 import { getCommand } from './get.js';
 import { incrCommand } from './incr.js';
 import { loadCommand } from './load.js';
@@ -18,6 +19,7 @@ export const commands: readonly Command[] = [
   watchCommand,
   countersCommand,
   listCommand,
+  failedCommand,
   loadCommand,
   ringCommand,
   demoCommand,

@@ -1,0 +1,1 @@
+export { failedCommand } from './failed-command.js';
