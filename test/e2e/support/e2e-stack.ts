@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { HashRing } from '../../../src/ring/index.js';
 import { StorageLayout } from '../../../src/storage/index.js';
 import type { TestRedisServer } from '../../support/redis-harness.js';
-import { WorkerProcess } from './worker-process.js';
+import { WorkerProcess, type WorkerStartOptions } from './worker-process.js';
 
 /** Storage node ids, in the order of the node servers. */
 const NODE_IDS = ['a', 'b', 'c', 'd', 'e'];
@@ -62,12 +62,23 @@ export class E2eStack {
     };
   }
 
-  /** Starts a worker process (killed by {@link dispose} if still running). */
+  /**
+   * Starts a worker process (killed by {@link dispose} if still running). With `options.bin`,
+   * another version's worker; `options.settings` then names the COUNTD_* variables it accepts
+   * (a countd worker refuses unknown ones), and the others are left out of its environment.
+   */
   async startWorker(
     label: string,
     overrides: Readonly<Record<string, string>> = {},
+    options: WorkerStartOptions & { readonly settings?: ReadonlySet<string> } = {},
   ): Promise<WorkerProcess> {
-    const worker = await WorkerProcess.start(label, this.workerEnv(overrides));
+    const { settings, ...startOptions } = options;
+    let env = this.workerEnv(overrides);
+    if (settings !== undefined)
+      env = Object.fromEntries(
+        Object.entries(env).filter(([name]) => !name.startsWith('COUNTD_') || settings.has(name)),
+      );
+    const worker = await WorkerProcess.start(label, env, startOptions);
     this.workers.add(worker);
     this.allStarted.push(worker);
     void worker.exited.then(() => this.workers.delete(worker));

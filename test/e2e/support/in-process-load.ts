@@ -1,5 +1,5 @@
 import { Producer } from '../../../src/producer/index.js';
-import { LoadGenerator, type LoadResult } from '../../../workers/load/index.js';
+import { LoadGenerator, type IncrementSink, type LoadResult } from '../../../workers/load/index.js';
 import type { E2eStack } from './e2e-stack.js';
 
 /** A load run in the test process, so a test can act while it runs and read what was confirmed. */
@@ -10,15 +10,32 @@ export interface InProcessLoad {
   readonly finished: boolean;
   /** Name → total of every increment the queue confirmed. */
   expected(): Map<string, number>;
+  /** Closes every producer of the load. */
   close(): Promise<void>;
 }
 
+/** A producer a load sends through: this repository's {@link Producer}, or another version's. */
+export type LoadProducer = IncrementSink & { close(): Promise<void> };
+
+/**
+ * Starts a load on the stack's queue through `producers` (one lane each, the total split
+ * between them), by default one {@link Producer} of this repository. `signal` stops it early.
+ */
 export function startInProcessLoad(
   stack: E2eStack,
-  options: { total: number; counters: number; zipf: number; rate: number; seed: number },
+  options: {
+    total: number;
+    counters: number;
+    zipf: number;
+    rate: number;
+    seed: number;
+    signal?: AbortSignal;
+  },
+  producers: readonly LoadProducer[] = [
+    new Producer({ queue: stack.queueConnection, queueName: stack.queueName }),
+  ],
 ): InProcessLoad {
-  const producer = new Producer({ queue: stack.queueConnection, queueName: stack.queueName });
-  const generator = new LoadGenerator({ ...options, namePrefix: 'item' }, [producer]);
+  const generator = new LoadGenerator({ ...options, namePrefix: 'item' }, producers);
   let finished = false;
   const done = generator.run().finally(() => (finished = true));
   return {
@@ -28,6 +45,8 @@ export function startInProcessLoad(
       return finished;
     },
     expected: () => generator.confirmedTotals().toMap(),
-    close: () => producer.close(),
+    close: async () => {
+      await Promise.all(producers.map((p) => p.close()));
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { reapOnExit } from '../../../workers/local-redis/child-reaper.js';
 import { withParentDeathSignal } from '../../../workers/local-redis/parent-death-signal.js';
@@ -19,10 +19,25 @@ export type LogLine = Record<string, unknown> & { msg?: string };
 
 const TAIL_LINES = 300;
 
+/** This repository's launcher: what {@link WorkerProcess.start} runs unless told otherwise. */
+export const COUNTD_BIN = join(ROOT, 'bin/countd.js');
+
+/** Options of {@link WorkerProcess.start}. */
+export interface WorkerStartOptions {
+  /** @defaultValue `30_000` */
+  readonly timeoutMs?: number;
+  /**
+   * The `bin/countd.js` to run, e.g. a released package's, for workers of another version; it
+   * runs in the folder above its `bin/`. @defaultValue {@link COUNTD_BIN}
+   */
+  readonly bin?: string;
+}
+
 /**
- * A `node bin/countd.js worker` child process: started with an explicit environment, ready once
- * it logs "worker started" (which also gives the URL of its /metrics), killed by its own pid.
- * Its stderr is kept (the last lines) so that a failing test can show what the worker said.
+ * A `node bin/countd.js worker` child process (this repository's, or another version's):
+ * started with an explicit environment, ready once it logs "worker started" (which also gives
+ * the URL of its /metrics), killed by its own pid. Its stderr is kept (the last lines) so that
+ * a failing test can show what the worker said.
  */
 export class WorkerProcess {
   readonly exited: Promise<WorkerExit>;
@@ -51,14 +66,12 @@ export class WorkerProcess {
   static async start(
     label: string,
     env: Readonly<Record<string, string>>,
-    timeoutMs = 30_000,
+    options: WorkerStartOptions = {},
   ): Promise<WorkerProcess> {
-    const { command, args } = withParentDeathSignal(process.execPath, [
-      join(ROOT, 'bin/countd.js'),
-      'worker',
-    ]);
+    const { timeoutMs = 30_000, bin = COUNTD_BIN } = options;
+    const { command, args } = withParentDeathSignal(process.execPath, [bin, 'worker']);
     const child = spawn(command, args, {
-      cwd: ROOT,
+      cwd: dirname(dirname(bin)),
       env: { ...inheritedEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
