@@ -82,6 +82,9 @@ function processIo(): CommandIo {
       if (!controller.signal.aborted) controller.abort();
     });
     process.channel?.unref();
+    // A parent that died while this process was loading closed the channel before the
+    // listener existed: without this check the worker would run on, orphaned (issue 10).
+    if (!process.connected && !controller.signal.aborted) controller.abort();
   }
   return {
     env: process.env,

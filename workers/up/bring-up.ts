@@ -1,8 +1,12 @@
 import { SETTINGS, parseConfig, redactUrl } from '../../src/config/index.js';
+import { ConfigError } from '../../src/errors/index.js';
+import { EXIT_USAGE } from '../cli/command.js';
 import { UsageError } from '../cli/usage-error.js';
+import { prepareDataDir } from './data-dir.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 import { isPortFree } from './port-free.js';
 import { removeStackFile, writeStackFile } from './stack-file.js';
+import { WorkerStartError } from './worker-start-error.js';
 import { WorkerFleet } from './worker-processes.js';
 
 export interface UpOptions {
@@ -43,40 +47,48 @@ export async function bringUp(options: UpOptions): Promise<RunningStack> {
       'countd up: set both COUNTD_QUEUE_URL and COUNTD_NODES to use your own Redis, or neither to run local ones',
     );
   }
+  // Checked before anything starts: every later failure has processes to stop.
+  const dataDirProblem = prepareDataDir(options.dataDir);
+  if (dataDirProblem !== undefined) throw new ConfigError('--data-dir', dataDirProblem);
   let local: LocalStack | undefined;
-  if (config.queue === undefined) {
-    say(
-      `starting local Redis servers under ${options.dataDir}/ (1 queue + 3 storage nodes, AOF on)`,
-    );
-    local = await startLocalStack(options.dataDir, env.COUNTD_REDIS_SERVER);
-    childEnv.COUNTD_QUEUE_URL = local.queue.url;
-    childEnv.COUNTD_NODES = local.nodeSpec;
-  }
-  const fleet = new WorkerFleet(childEnv, options.dataDir, say);
-  let metricsPort = config.metricsPort;
-  if (metricsPort !== 0 && !(await isPortFree(config.metricsHost, metricsPort))) {
-    say(`port ${metricsPort} is taken: the worker's /metrics goes on a free port instead`);
-    metricsPort = 0;
-  }
+  let fleet: WorkerFleet | undefined;
   try {
+    if (config.queue === undefined) {
+      say(
+        `starting local Redis servers under ${options.dataDir}/ (1 queue + 3 storage nodes, AOF on)`,
+      );
+      local = await startLocalStack(options.dataDir, env.COUNTD_REDIS_SERVER);
+      childEnv.COUNTD_QUEUE_URL = local.queue.url;
+      childEnv.COUNTD_NODES = local.nodeSpec;
+    }
+    fleet = new WorkerFleet(childEnv, options.dataDir, say);
+    let metricsPort = config.metricsPort;
+    if (metricsPort !== 0 && !(await isPortFree(config.metricsHost, metricsPort))) {
+      say(`port ${metricsPort} is taken: the worker's /metrics goes on a free port instead`);
+      metricsPort = 0;
+    }
     await fleet.start(options.workers, metricsPort);
+    if (local !== undefined) {
+      writeStackFile(options.dataDir, {
+        pid: process.pid,
+        queueUrl: childEnv.COUNTD_QUEUE_URL!,
+        nodes: childEnv.COUNTD_NODES!,
+        metrics: fleet.metricsUrls(),
+      });
+    }
   } catch (err) {
-    await fleet.stop();
+    // Whatever failed, nothing this start-up began may keep fleet.
+    await fleet?.stop();
     await local?.stop();
+    if (local !== undefined) removeStackFile(options.dataDir);
+    if (err instanceof WorkerStartError && err.exitCode === EXIT_USAGE)
+      throw new UsageError(`countd up: ${err.message}`);
     throw err;
   }
   const stackEnv = {
     COUNTD_QUEUE_URL: childEnv.COUNTD_QUEUE_URL!,
     COUNTD_NODES: childEnv.COUNTD_NODES!,
   };
-  if (local !== undefined) {
-    writeStackFile(options.dataDir, {
-      pid: process.pid,
-      queueUrl: stackEnv.COUNTD_QUEUE_URL,
-      nodes: stackEnv.COUNTD_NODES,
-      metrics: fleet.metricsUrls(),
-    });
-  }
   say(`queue   ${redactUrl(stackEnv.COUNTD_QUEUE_URL)}`);
   say(`nodes   ${redactUrl(stackEnv.COUNTD_NODES).split(',').join('  ')}`);
   say(

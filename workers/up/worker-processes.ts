@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { WorkerStartError } from './worker-start-error.js';
 
 /** The `countd` launcher next to this build (dist/workers/up → bin/countd.js). */
 export function countdBin(): string {
@@ -33,6 +34,7 @@ export class WorkerFleet {
     exited: Promise<number | null>;
   }> = [];
   private stopping = false;
+  private starting = false;
 
   constructor(
     private readonly env: Record<string, string | undefined>,
@@ -40,11 +42,25 @@ export class WorkerFleet {
     private readonly onEvent: (message: string) => void,
   ) {}
 
-  /** Starts the workers and resolves when each has logged "worker started" (or exited). */
+  /**
+   * Starts the workers and resolves when each has logged "worker started". Throws a
+   * {@link WorkerStartError} if one exited first, or the error of a log that cannot be opened:
+   * the caller then calls {@link stop} for those already running.
+   */
   async start(count: number, firstMetricsPort: number): Promise<void> {
-    const ready: Promise<void>[] = [];
-    for (let i = 0; i < count; i++) ready.push(this.spawnWorker(i, i === 0 ? firstMetricsPort : 0));
-    await Promise.all(ready);
+    this.starting = true;
+    try {
+      const ready: Promise<void>[] = [];
+      for (let i = 0; i < count; i++)
+        ready.push(this.spawnWorker(i, i === 0 ? firstMetricsPort : 0));
+      await Promise.all(ready);
+    } finally {
+      this.starting = false;
+    }
+    for (const [index, p] of this.procs.entries()) {
+      if (p.metricsUrl === undefined)
+        throw new WorkerStartError(index, await p.exited, this.logPath(index));
+    }
   }
 
   metricsUrls(): string[] {
@@ -62,8 +78,21 @@ export class WorkerFleet {
     return Promise.all(this.procs.map((p) => p.exited));
   }
 
+  private logPath(index: number): string {
+    return join(this.dataDir, `worker-${index}.log`);
+  }
+
   private spawnWorker(index: number, metricsPort: number): Promise<void> {
-    const log = createWriteStream(join(this.dataDir, `worker-${index}.log`), { flags: 'a' });
+    // Opened before the spawn, synchronously: a log that cannot be written stops the start-up
+    // here, with no child to clean up, instead of as an unhandled 'error' event later.
+    const logPath = this.logPath(index);
+    const log = createWriteStream(logPath, { fd: openSync(logPath, 'a') });
+    let logFailed = false;
+    log.on('error', (err) => {
+      if (logFailed) return;
+      logFailed = true;
+      this.onEvent(`worker ${index}: cannot write its log ${logPath}: ${err.message}`);
+    });
     const child = spawn(process.execPath, [countdBin(), 'worker'], {
       env: { ...this.env, COUNTD_METRICS_PORT: String(metricsPort) },
       // Own process group: a Ctrl-C in the terminal reaches `up` only, which then drains the
@@ -73,9 +102,14 @@ export class WorkerFleet {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     child.channel?.unref();
-    const exited = new Promise<number | null>((resolve) =>
-      child.once('exit', (code) => resolve(code)),
-    );
+    const exited = new Promise<number | null>((resolve) => {
+      child.once('exit', (code) => resolve(code));
+      // spawn() failed (EAGAIN, ENOMEM, ...): there is no process and no 'exit' will follow.
+      child.once('error', (err) => {
+        this.onEvent(`worker ${index}: cannot start: ${err.message}`);
+        resolve(null);
+      });
+    });
     const entry: { child: ChildProcess; metricsUrl?: string; exited: Promise<number | null> } = {
       child,
       exited,
@@ -84,7 +118,7 @@ export class WorkerFleet {
     let announced = false;
     const ready = new Promise<void>((resolve) => {
       createInterface({ input: child.stderr! }).on('line', (line) => {
-        log.write(`${line}\n`);
+        if (!logFailed) log.write(`${line}\n`);
         if (announced) return;
         try {
           const record = JSON.parse(line) as { msg?: string; metrics?: string; level?: number };
@@ -103,11 +137,12 @@ export class WorkerFleet {
     });
     void exited.then((code) => {
       log.end();
-      if (this.stopping) return;
-      this.onEvent(
-        `worker ${index} exited with code ${String(code)}; restarting in 1 s (log: ${this.dataDir}/worker-${index}.log)`,
-      );
-      if (code === 2) return; // bad configuration: restarting would fail the same way
+      // During start() the failure is start()'s to report, and nothing is restarted.
+      if (this.stopping || (this.starting && !announced)) return;
+      // Exit code 2 is a bad configuration: restarting would fail the same way.
+      const next = code === 2 ? 'not restarted' : 'restarting in 1 s';
+      this.onEvent(`worker ${index} exited with code ${String(code)}; ${next} (log: ${logPath})`);
+      if (code === 2) return;
       setTimeout(() => {
         if (!this.stopping) void this.spawnWorker(index, 0);
       }, 1000).unref();
