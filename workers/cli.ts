@@ -1,4 +1,5 @@
 import { ConfigError, CountdError } from '../src/errors/index.js';
+import { argvProblem, readRawArgv } from './cli/argv-encoding.js';
 import { EXIT_FAILURE, EXIT_USAGE, type Command, type CommandIo } from './cli/command.js';
 import { UsageError } from './cli/usage-error.js';
 import { commands } from './commands/index.js';
@@ -17,7 +18,15 @@ Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration.
 `;
 
 /** Runs the CLI; returns the process exit code. */
-export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CommandIo = processIo(argv.length),
+): Promise<number> {
+  const argvIssue = argvProblem(argv, io.rawArgv);
+  if (argvIssue !== undefined) {
+    io.stderr.write(`countd: ${argvIssue}\n`);
+    return EXIT_USAGE;
+  }
   const verbose = argv.includes('--verbose');
   const args = argv.filter((a) => a !== '--verbose');
   const [name, ...rest] = args;
@@ -64,7 +73,7 @@ function reportError(err: unknown, io: CommandIo, verbose: boolean): number {
   return EXIT_FAILURE;
 }
 
-function processIo(): CommandIo {
+function processIo(argCount: number): CommandIo {
   const controller = new AbortController();
   const stop = () => {
     if (controller.signal.aborted) {
@@ -92,5 +101,10 @@ function processIo(): CommandIo {
     stderr: process.stderr,
     stdin: process.stdin,
     stopSignal: controller.signal,
+    ...withRawArgv(readRawArgv(argCount)),
   };
+}
+
+function withRawArgv(rawArgv: Uint8Array[] | undefined): { rawArgv?: Uint8Array[] } {
+  return rawArgv === undefined ? {} : { rawArgv };
 }

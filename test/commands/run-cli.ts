@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { CommandIo } from '../../workers/cli/command.js';
 import { main } from '../../workers/cli.js';
 
@@ -21,7 +21,10 @@ export interface RunningCli {
 
 export interface CliOptions {
   readonly env?: Record<string, string>;
-  readonly stdin?: string;
+  /** Text, or bytes read in exactly these chunks (as a pipe may cut them). */
+  readonly stdin?: string | readonly Uint8Array[];
+  /** The argv bytes as the OS would give them (see CommandIo.rawArgv). */
+  readonly rawArgv?: readonly Uint8Array[];
   /** Pretend stdout is a terminal of this size. */
   readonly tty?: { columns: number; rows: number };
 }
@@ -30,7 +33,10 @@ export interface CliOptions {
 export function startCli(argv: readonly string[], options: CliOptions = {}): RunningCli {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
-  const stdin = new PassThrough();
+  const stdin =
+    typeof options.stdin === 'object'
+      ? Readable.from(options.stdin.map((chunk) => Buffer.from(chunk)))
+      : new PassThrough().end(options.stdin ?? '');
   if (options.tty !== undefined) Object.assign(stdout, { isTTY: true, ...options.tty });
   const out: string[] = [];
   const err: string[] = [];
@@ -44,7 +50,6 @@ export function startCli(argv: readonly string[], options: CliOptions = {}): Run
     err.push(chunk.toString('utf8'));
     notify();
   });
-  stdin.end(options.stdin ?? '');
   const controller = new AbortController();
   const io: CommandIo = {
     env: options.env ?? {},
@@ -52,6 +57,7 @@ export function startCli(argv: readonly string[], options: CliOptions = {}): Run
     stderr,
     stdin,
     stopSignal: controller.signal,
+    ...(options.rawArgv === undefined ? {} : { rawArgv: options.rawArgv }),
   };
   const text = (stream: 'stdout' | 'stderr') => (stream === 'stdout' ? out : err).join('');
   const done = main(argv, io).then(async (code) => {

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readUtf8Lines } from './stdin-lines.js';
 import { UsageError } from './usage-error.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -26,6 +27,15 @@ export function parseCommandArgs(
     return { values, positionals, help: values.help === true };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
+    const unknown = /^Unknown option '(-[^-].*?)'/s.exec(message)?.[1];
+    if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+      // `-foo` is reported as '-f': the hint shows the whole argument.
+      const arg = args.find((a) => a.startsWith(unknown)) ?? unknown;
+      throw new UsageError(
+        `countd ${command}: unknown option '${unknown}'; a counter name or value that starts ` +
+          `with '-' goes after --, as in: countd ${command} -- ${arg}`,
+      );
+    }
     throw new UsageError(`countd ${command}: ${message.replace(/\. To specify .*$/s, '')}`);
   }
 }
@@ -79,13 +89,7 @@ export async function namesFromArgs(
   command: string,
 ): Promise<string[]> {
   if (positionals.length === 1 && positionals[0] === '-') {
-    let text = '';
-    for await (const chunk of stdin)
-      text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-    return text
-      .split('\n')
-      .map((line) => line.replace(/\r$/, ''))
-      .filter((line) => line !== '');
+    return (await readUtf8Lines(stdin, command)).filter((line) => line !== '');
   }
   if (positionals.length === 0)
     throw new UsageError(

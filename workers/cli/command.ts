@@ -15,6 +15,11 @@ export interface CommandIo {
   readonly stdin: NodeJS.ReadableStream;
   /** Resolves when the user asks to stop (SIGINT/SIGTERM); long-running commands watch it. */
   readonly stopSignal: AbortSignal;
+  /**
+   * The arguments' bytes as the OS gave them, when known: they tell a U+FFFD the user typed
+   * from bytes that were not UTF-8, which Node's decoding turns into U+FFFD too.
+   */
+  readonly rawArgv?: readonly Uint8Array[];
 }
 
 export const EXIT_OK = 0;

@@ -12,17 +12,20 @@ export const incrCommand: Command = {
 
 Adds <by> (default 1; negative allowed, a safe integer) to counter <name> through the queue.
 Exits 0 once the increment is durably in the queue; a worker applies it within a flush interval.
+A counter name that starts with '-' goes after --: countd incr -- -5 [by].
 
 ${CONFIG_FLAGS_HELP}
 `,
   async run(args, io) {
-    // `countd incr users:online -1`: a negative delta is a value, not a flag.
-    const NEGATIVE = '\u0000negative:';
-    const escaped = args.map((a) => (/^-\d+$/.test(a) ? `${NEGATIVE}${a}` : a));
-    const parsed = parseCommandArgs('incr', escaped, CONFIG_FLAG_OPTIONS);
-    const [name, byRaw, extra] = parsed.positionals;
-    const byText = byRaw?.startsWith(NEGATIVE) === true ? byRaw.slice(NEGATIVE.length) : byRaw;
+    const parsed = parseCommandArgs('incr', escapeNegativeDeltas(args), CONFIG_FLAG_OPTIONS);
+    const [name, byText, extra] = parsed.positionals.map(unescapeNegative);
     if (name === undefined) throw new UsageError('countd incr: give a counter name');
+    if (parsed.positionals[0]?.startsWith(NEGATIVE) === true) {
+      throw new UsageError(
+        `countd incr: "${name}" stands where the counter name goes; a name that starts with '-' ` +
+          `goes after --, as in: countd incr -- ${name} [by]`,
+      );
+    }
     if (extra !== undefined) throw new UsageError(`countd incr: unexpected argument "${extra}"`);
     const by = byText === undefined ? 1 : Number(byText);
     if (byText !== undefined && (!/^[+-]?\d+$/.test(byText) || !Number.isSafeInteger(by))) {
@@ -49,3 +52,22 @@ ${CONFIG_FLAGS_HELP}
     return 0;
   },
 };
+
+// `countd incr users:online -1`: a negative delta is a value, not a flag, so parseArgs must not
+// see its dash. Only positionals before `--` are marked; never an option's value, and the
+// marker never leaves this file.
+const NEGATIVE = '\u0000negative:';
+
+function escapeNegativeDeltas(args: readonly string[]): string[] {
+  const end = args.indexOf('--');
+  return args.map((arg, i) => {
+    if ((end !== -1 && i >= end) || !/^-\d+$/.test(arg)) return arg;
+    const previous = args[i - 1];
+    const isOptionValue = previous !== undefined && /^--[^=]+$/.test(previous);
+    return isOptionValue ? arg : `${NEGATIVE}${arg}`;
+  });
+}
+
+function unescapeNegative(arg: string): string {
+  return arg.startsWith(NEGATIVE) ? arg.slice(NEGATIVE.length) : arg;
+}
