@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { requireQueue, toRedisOptions, type CountdConfig } from '../src/config/index.js';
-import { RingMismatchError } from '../src/errors/index.js';
+import { NodeIdentityError, RingMismatchError } from '../src/errors/index.js';
 import { WorkerMetrics } from '../src/metrics/index.js';
 import { CounterWorker } from '../src/worker/index.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli/command.js';
@@ -37,6 +37,7 @@ export async function runAggregator(config: CountdConfig, stop: AbortSignal): Pr
     markerGraceSeconds: config.markerGraceSeconds,
     publishUpdates: config.publishUpdates,
     lockDurationMs: config.lockDurationMs,
+    maxClockSkewMs: config.maxClockSkewMs,
     metrics: new WorkerMetrics(registry),
   });
   const flushLog = log.child({ module: 'flusher' });
@@ -47,6 +48,12 @@ export async function runAggregator(config: CountdConfig, stop: AbortSignal): Pr
   worker.on('refused', (e) => flushLog.error(e, 'counter refused by node'));
   worker.on('jobFailed', (e) => log.warn(e, 'job failed'));
   worker.on('queueError', (err) => log.warn({ err }, 'queue error'));
+  worker.on('lost', (e) =>
+    log.warn(
+      { jobs: e.jobs.length, first: e.jobs.slice(0, 5) },
+      'held jobs lost to another worker (their locks expired while this one was stopped); not applied here',
+    ),
+  );
 
   try {
     await worker.start();
@@ -57,6 +64,10 @@ export async function runAggregator(config: CountdConfig, stop: AbortSignal): Pr
         { expected: err.expected, actual: err.actual, differences: err.differences },
         err.message,
       );
+      return EXIT_USAGE;
+    }
+    if (err instanceof NodeIdentityError) {
+      log.fatal({ node: err.node, problem: err.problem, found: err.found }, err.message);
       return EXIT_USAGE;
     }
     log.fatal({ err }, 'worker failed to start');

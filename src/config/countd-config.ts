@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/index.js';
+import { clockSkewMargin } from './clock-skew.js';
 import type { NodeSpec } from './node-spec.js';
 import type { RedisConnection } from './redis-url.js';
 import { SETTINGS, type LogLevel, type SettingName } from './settings.js';
@@ -23,6 +24,7 @@ export interface CountdConfig {
   readonly publishUpdates: boolean;
   readonly shutdownTimeoutMs: number;
   readonly lockDurationMs: number;
+  readonly maxClockSkewMs: number;
   readonly metricsHost: string;
   readonly metricsPort: number;
   readonly logLevel: LogLevel;
@@ -68,6 +70,7 @@ export function parseConfig(
     }
   }
   const out = defaults();
+  const sources = new Map<SettingName, string>();
   for (const [key, setting] of Object.entries(SETTINGS) as [
     SettingName,
     (typeof SETTINGS)[SettingName],
@@ -82,7 +85,19 @@ export function parseConfig(
           : [undefined, ''];
     if (raw === undefined) continue;
     out[key === 'queueUrl' ? 'queue' : key] = setting.parse(raw, source);
+    sources.set(key, source);
   }
+  const skewSource = sources.get('maxClockSkewMs');
+  const skew = clockSkewMargin(
+    skewSource === undefined ? undefined : (out.maxClockSkewMs as number),
+    out.maxClockSkewMs as number,
+    out.lockDurationMs as number,
+  );
+  if (typeof skew !== 'number') {
+    const lock = sources.get('lockDurationMs') ?? SETTINGS.lockDurationMs.env;
+    throw new ConfigError(skewSource!, `${skew.problem}, ${lock}`);
+  }
+  out.maxClockSkewMs = skew;
   return Object.freeze(out) as unknown as CountdConfig;
 }
 

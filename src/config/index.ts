@@ -15,3 +15,4 @@ export {
 } from './node-spec.js';
 export { parseRedisUrl, redactUrl, type RedisConnection } from './redis-url.js';
 export { toRedisOptions } from './redis-options.js';
+export { clockSkewMargin } from './clock-skew.js';

@@ -192,6 +192,14 @@ export const SETTINGS = {
     description: "job lock: a crashed worker's held jobs are redelivered after about this long",
     parse: integer(1000, 3_600_000),
   },
+  maxClockSkewMs: {
+    env: 'COUNTD_MAX_CLOCK_SKEW_MS',
+    flag: 'max-clock-skew-ms',
+    defaultText: '1000',
+    description:
+      'most the clocks of the queue Redis and a storage node differ by: an apply must reach its node this long before the job lock ends (below half the lock; unset, at most a quarter of it)',
+    parse: integer(1, 1_800_000),
+  },
   metricsHost: {
     env: 'COUNTD_METRICS_HOST',
     flag: 'metrics-host',

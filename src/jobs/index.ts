@@ -7,5 +7,5 @@ export {
   JOB_NAME,
   type JobPayload,
 } from './job-payload.js';
-export { jobInstance } from './job-instance.js';
+export { jobInstance, type JobIdentity } from './job-instance.js';
 export { retryPayload } from './retry-payload.js';

@@ -2,7 +2,9 @@
  * Every Redis key and channel countd uses, in one place (STYLE: no string-built keys elsewhere).
  *
  * Storage nodes: `<prefix>:t:<bucket>` hashes of counters, `<prefix>:applied:<jobId>` markers,
- * `<prefix>:updates` pub/sub channel. Queue Redis: `countd:fleet:<queue>:ring`.
+ * `<prefix>:refused:<applyId>` refusal records, `<prefix>:node` the node's identity,
+ * `<prefix>:updates` pub/sub channel. Queue Redis: `countd:fleet:<queue>:ring`,
+ * `countd:fleet:<queue>:id`, `countd:fleet:<queue>:nodes`.
  */
 export class CountdKeys {
   constructor(readonly prefix: string) {}
@@ -22,6 +24,16 @@ export class CountdKeys {
     return `${this.prefix}:applied:${jobId}`;
   }
 
+  /** What one apply refused (field, error per line), named by its markers' values. */
+  refusals(applyId: string): string {
+    return `${this.prefix}:refused:${applyId}`;
+  }
+
+  /** The node's identity: which fleet's node it is, written once, checked by every apply. */
+  nodeIdentity(): string {
+    return `${this.prefix}:node`;
+  }
+
   /** Channel on each node where flushes publish the new values of the counters they changed. */
   updatesChannel(): string {
     return `${this.prefix}:updates`;
@@ -34,5 +46,15 @@ export class CountdKeys {
    */
   fleetRing(queueName: string): string {
     return `countd:fleet:${queueName}:ring`;
+  }
+
+  /** Key in the queue Redis holding the fleet's id, drawn by its first worker. */
+  fleetId(queueName: string): string {
+    return `countd:fleet:${queueName}:id`;
+  }
+
+  /** Hash in the queue Redis: node id -> the identity that node was given when it joined. */
+  fleetNodes(queueName: string): string {
+    return `countd:fleet:${queueName}:nodes`;
   }
 }

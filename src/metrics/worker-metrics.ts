@@ -8,6 +8,8 @@ export interface WorkerStateSource {
   /** Seconds since the oldest increment still unflushed was produced; 0 when the buffer is empty. */
   oldestUnflushedAgeSeconds(): number;
   ringNodes(): number;
+  /** Per node: false while applies are refused because the node does not hold its identity. */
+  nodeIdentityOk(): ReadonlyArray<{ readonly node: string; readonly ok: boolean }>;
   /** Job counts by BullMQ state (waiting, active, delayed, failed, ...). */
   queueCounts(): Promise<Record<string, number>>;
 }
@@ -21,6 +23,7 @@ export class WorkerMetrics {
   readonly flushErrors: Counter<'node' | 'reason'>;
   readonly duplicatePartsSkipped: Counter<'node'>;
   readonly jobsFailed: Counter<'reason'>;
+  readonly jobsLost: Counter;
   readonly flushDuration: Histogram<'node'>;
   readonly lag: Histogram;
   readonly flushBatchCounters: Histogram;
@@ -63,8 +66,13 @@ export class WorkerMetrics {
     });
     this.jobsFailed = new Counter({
       name: 'countd_jobs_failed_total',
-      help: 'Jobs failed with a reason (malformed payload, counter overflow)',
+      help: 'Jobs failed with a reason (malformed payload, increments refused by their node)',
       labelNames: ['reason'],
+      registers,
+    });
+    this.jobsLost = new Counter({
+      name: 'countd_jobs_lost_total',
+      help: "Held jobs found to be another worker's before they were applied (their lock expired while this worker was stopped); not applied here",
       registers,
     });
     this.flushDuration = new Histogram({
@@ -110,6 +118,17 @@ export class WorkerMetrics {
       (s) => s.oldestUnflushedAgeSeconds(),
     );
     gauge('countd_ring_nodes', 'Storage nodes in the ring', (s) => s.ringNodes());
+    new Gauge({
+      name: 'countd_node_identity_ok',
+      help: 'Per storage node: 1 when it holds the identity the fleet gave it, 0 while applies are refused for it (lost data, another fleet)',
+      labelNames: ['node'],
+      registers,
+      collect: () => {
+        const g = registry.getSingleMetric('countd_node_identity_ok') as Gauge<'node'> | undefined;
+        if (this.source === undefined || g === undefined) return;
+        for (const { node, ok } of this.source.nodeIdentityOk()) g.set({ node }, ok ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'countd_queue_jobs',
       help: 'Jobs in the queue by state, read from the queue Redis at scrape time',

@@ -10,7 +10,7 @@ import {
 } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MalformedJobError } from '../errors/index.js';
-import { incrementCount, parseJobPayload, type JobPayload } from '../jobs/index.js';
+import { incrementCount, jobInstance, parseJobPayload, type JobPayload } from '../jobs/index.js';
 import type { WorkerStateSource } from '../metrics/index.js';
 import { StorageLayout } from '../storage/index.js';
 import { registerFleetRing } from './fleet-registration.js';
@@ -19,10 +19,14 @@ import { FLUSH_ERROR_REASONS, Flusher, type FlusherEvents } from './flusher.js';
 import { HeldJob } from './held-job.js';
 import { HeldJobs } from './held-jobs.js';
 import { quitOrDisconnect } from './close-connection.js';
+import { JobLeases } from './job-leases.js';
+import { NodeIdentities } from './node-identities.js';
 import { NodeWriter } from './node-writer.js';
+import { unappliedReason } from './unapplied-reason.js';
 import { resolveWorkerOptions, type CounterWorkerOptions } from './worker-options.js';
 
 const SHUTDOWN_RELEASE = 'released at the shutdown deadline; redelivered once its lock expires';
+const LOST = 'its lock expired while this worker held it: another worker owns it now';
 
 // Rough heap cost of one held [name, delta] pair beyond the name's characters.
 const PAIR_OVERHEAD_BYTES = 56;
@@ -49,6 +53,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
   private readonly flusher: Flusher;
   private readonly worker: Worker;
   private readonly queueClient: Redis;
+  private readonly identities: NodeIdentities;
   private queueForCounts: Queue | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly heldJobs = new HeldJobs();
@@ -84,17 +89,47 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     const writers = o.nodes.map(
       (node, i) => new NodeWriter(node.id, this.storage[i]!, this.layout, settings),
     );
+    this.queueClient = new Redis({ ...o.queue, maxRetriesPerRequest: null, lazyConnect: true });
+    this.queueClient.on('error', () => undefined);
+    this.identities = new NodeIdentities(
+      this.queueClient,
+      this.layout.keys,
+      o.queueName,
+      o.nodes.map((node, i) => ({ id: node.id, redis: this.storage[i]! })),
+    );
     const nodeIndexOf = (name: string): number => {
       const index = this.nodeIndex.get(o.ring.locate(name));
       if (index === undefined) throw new Error(`ring placed a counter on an unknown node`);
       return index;
     };
     this.buffer = new FlushBuffer(o.nodes.length, nodeIndexOf, o.maxScriptCounters);
+    this.worker = new Worker(o.queueName, (job, token) => this.process(job, token), {
+      connection: { ...o.queue, maxRetriesPerRequest: null } as ConnectionOptions,
+      autorun: false,
+      concurrency: o.concurrency,
+      lockDuration: o.lockDurationMs,
+      stalledInterval: Math.max(1000, Math.floor(o.lockDurationMs / 2)),
+      // Redelivery is always safe (markers), so a job is never failed for having stalled: a
+      // worker crash must not turn acknowledged increments into failed jobs.
+      maxStalledCount: Number.MAX_SAFE_INTEGER,
+    });
+    // Job locks are BullMQ's keys: the lease claims them where BullMQ keeps them.
+    const leases = new JobLeases(
+      this.queueClient,
+      this.worker.keys.stalled!,
+      o.lockDurationMs,
+      o.maxClockSkewMs,
+    );
     this.flusher = new Flusher(
       this.buffer,
       writers,
       nodeIndexOf,
-      (job) => this.jobDone(job),
+      {
+        leases,
+        identities: this.identities,
+        jobDone: (job) => this.jobDone(job),
+        jobLost: (job) => this.jobLost(job),
+      },
       {
         parallelism: o.flushParallelism,
         retryMinMs: o.retryMinMs,
@@ -106,19 +141,8 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     this.flusher.on('flushed', (e) => this.emit('flushed', e));
     this.flusher.on('error', (e) => this.emit('error', e));
     this.flusher.on('refused', (e) => this.emit('refused', e));
-    this.queueClient = new Redis({ ...o.queue, maxRetriesPerRequest: null, lazyConnect: true });
-    this.queueClient.on('error', () => undefined);
-    this.worker = new Worker(o.queueName, (job) => this.process(job), {
-      connection: { ...o.queue, maxRetriesPerRequest: null } as ConnectionOptions,
-      autorun: false,
-      concurrency: o.concurrency,
-      lockDuration: o.lockDurationMs,
-      stalledInterval: Math.max(1000, Math.floor(o.lockDurationMs / 2)),
-      // Redelivery is always safe (markers), so a job is never failed for having stalled: a
-      // worker crash must not turn acknowledged increments into failed jobs.
-      maxStalledCount: Number.MAX_SAFE_INTEGER,
-    });
     this.worker.on('error', (err) => this.emit('queueError', err));
+    this.flusher.on('lost', (e) => this.emit('lost', e));
     o.metrics?.observe(this.stateSource());
     o.metrics?.initSeries(
       o.nodes.map((n) => n.id),
@@ -137,6 +161,8 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
           this.options.fleet,
         );
       }
+      // Before the first job: a node that lost its data or is another fleet's stops the start.
+      await this.identities.verifyAll();
       this.timer = setInterval(() => this.requestFlush(), this.options.flushIntervalMs);
       void this.worker.run().catch((err: unknown) => this.emit('queueError', asError(err)));
     })();
@@ -148,8 +174,9 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     return this.flusher.flushAll();
   }
 
-  /** True when the queue Redis and every storage node answer. */
+  /** True when the queue Redis and every storage node answer, and no node is refused for its identity. */
   async ready(): Promise<boolean> {
+    if (this.options.nodes.some((_, n) => !this.identities.ok(n))) return false;
     const all = [this.queueClient, ...this.storage];
     const answers = await Promise.all(
       all.map((r) =>
@@ -218,7 +245,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     return !timedOut;
   }
 
-  private async process(job: Job): Promise<void> {
+  private async process(job: Job, token: string | undefined): Promise<void> {
     // A job handed out while the shutdown deadline passed is released like the held ones.
     if (this.abandoned) throw new WaitingError(SHUTDOWN_RELEASE);
     const metrics = this.options.metrics;
@@ -237,11 +264,40 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     if (payload.c.length === 0) return;
     let bytes = 0;
     for (const [name] of payload.c) bytes += name.length * 2 + PAIR_OVERHEAD_BYTES;
-    const held = new HeldJob(jobId, payload, bytes);
+    const held = new HeldJob(jobId, payload, bytes, {
+      token: token ?? '',
+      lockKey: `${this.worker.toKey(jobId)}:lock`,
+      instance: jobInstance(job.data, { id: jobId, timestamp: job.timestamp }),
+    });
     this.buffer.add(held);
     this.heldJobs.add(held);
     this.checkLimits();
-    await held.done;
+    try {
+      await held.done;
+    } catch (err) {
+      if (held.unapplied.length > 0) await this.recordUnapplied(job, payload, held);
+      throw err;
+    }
+  }
+
+  /**
+   * Writes into the failed job what was not applied (`r`), so `countd failed retry` applies
+   * exactly that. Retried a few times: without it a retry could not tell applied from not.
+   */
+  private async recordUnapplied(job: Job, payload: JobPayload, held: HeldJob): Promise<void> {
+    // A part whose refusals are no longer known leaves `r` unwritten: `failed retry` then
+    // refuses the job rather than re-apply a guess.
+    if (held.unapplied.some((u) => u.name === '?')) return;
+    const r = held.unapplied.map((u) => [u.name, u.delta] as const);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await job.updateData({ ...payload, r });
+        return;
+      } catch (err) {
+        if (attempt === 3) this.emit('queueError', asError(err));
+        else await sleep(100 * attempt);
+      }
+    }
   }
 
   private checkLimits(): void {
@@ -265,9 +321,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     this.flusher.flushAll().catch((err: unknown) => this.emit('error', asError(err)));
   }
 
-  private jobDone(job: HeldJob): void {
-    const metrics = this.options.metrics;
-    this.heldJobs.remove(job);
+  private resumeIfDrained(): void {
     if (
       this.paused &&
       this.buffer.bytes + this.heldJobs.bytes < this.options.maxBufferBytes &&
@@ -276,18 +330,33 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
       this.paused = false;
       this.worker.resume();
     }
+  }
+
+  private jobDone(job: HeldJob): void {
+    const metrics = this.options.metrics;
+    this.heldJobs.remove(job);
+    this.resumeIfDrained();
     metrics?.lag.observe(Math.max(0, Date.now() - job.payload.t) / 1000);
-    if (job.refused === undefined) {
+    if (job.unapplied.length === 0) {
       metrics?.incrementsFlushed.inc(incrementCount(job.payload));
       job.finish();
       return;
     }
-    const applied = job.payload.c.length - job.refused.length;
+    const applied = job.payload.c.length - job.unapplied.length;
     metrics?.incrementsFlushed.inc(Math.max(0, applied));
     metrics?.jobsFailed.inc({ reason: 'refused' });
-    const reason = `counters refused, the others were applied: ${job.refused.join('; ')}`;
+    const reason = unappliedReason(job.unapplied);
     this.emit('jobFailed', { jobId: job.id, reason });
     job.finish(new UnrecoverableError(reason));
+  }
+
+  /** A held job is another worker's now: forget it without completing or failing it. */
+  private jobLost(job: HeldJob): void {
+    this.heldJobs.remove(job);
+    this.options.metrics?.jobsLost.inc();
+    // WaitingError: BullMQ leaves the job alone (it is active under the new owner's lock).
+    job.finish(new WaitingError(LOST));
+    this.resumeIfDrained();
   }
 
   private stateSource(): WorkerStateSource {
@@ -297,6 +366,8 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
       bufferBytes: () => this.buffer.bytes + this.heldJobs.bytes,
       oldestUnflushedAgeSeconds: () => this.heldJobs.oldestAgeSeconds(),
       ringNodes: () => this.options.nodes.length,
+      nodeIdentityOk: () =>
+        this.options.nodes.map((node, n) => ({ node: node.id, ok: this.identities.ok(n) })),
       queueCounts: async () => {
         this.queueForCounts ??= new Queue(this.options.queueName, { connection: this.queueClient });
         return this.queueForCounts.getJobCounts(

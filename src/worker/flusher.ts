@@ -2,10 +2,13 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { WorkerMetrics } from '../metrics/index.js';
+import { NodeIdentityError } from '../errors/index.js';
 import type { FlushBuffer } from './flush-buffer.js';
 import type { FlushGroup } from './flush-group.js';
 import type { HeldJob } from './held-job.js';
-import type { NodeWriter } from './node-writer.js';
+import type { JobLeases } from './job-leases.js';
+import type { NodeIdentities } from './node-identities.js';
+import type { NodeWriter, RefusalRecord } from './node-writer.js';
 
 export interface FlusherOptions {
   /** Storage nodes applied to at once. */
@@ -16,11 +19,23 @@ export interface FlusherOptions {
   readonly maxShrinkPerApply: number;
 }
 
+/** What the flusher reaches beyond the nodes: job ownership, node identities, the held jobs. */
+export interface FlusherContext {
+  readonly leases: JobLeases;
+  readonly identities: NodeIdentities;
+  /** Every part of `job` is durable (or refused): complete or fail it. */
+  jobDone(job: HeldJob): void;
+  /** `job` turned out to be another worker's: let it go without completing it. */
+  jobLost(job: HeldJob): void;
+}
+
 /** Events: `flushed` ({ node, counters, commands, jobs, seconds }), `error` (flush attempt failed, retried). */
 export interface FlusherEvents {
   flushed: [{ node: string; counters: number; commands: number; jobs: number; seconds: number }];
   error: [Error & { node?: string; attempt?: number }];
   refused: [{ node: string; counter: string; error: string; jobs: readonly string[] }];
+  /** Held jobs found to be another worker's (their locks expired while this one was stopped). */
+  lost: [{ jobs: readonly string[] }];
 }
 
 /**
@@ -37,12 +52,14 @@ export class Flusher extends EventEmitter<FlusherEvents> {
   private readonly shrink: string[][];
   private abandoned = false;
   private readonly abandon$ = new AbortController();
+  private applySeq = 0;
+  private readonly applyPrefix = Math.random().toString(36).slice(2, 10);
 
   constructor(
     private readonly buffer: FlushBuffer,
     private readonly writers: readonly NodeWriter[],
     private readonly nodeIndexOf: (name: string) => number,
-    private readonly onJobDone: (job: HeldJob) => void,
+    private readonly context: FlusherContext,
     private readonly options: FlusherOptions,
     private readonly metrics?: WorkerMetrics,
   ) {
@@ -61,11 +78,6 @@ export class Flusher extends EventEmitter<FlusherEvents> {
     }
     this.buffer.resetJobsSinceFlush();
     await Promise.all(runs);
-  }
-
-  /** True while any node flush is in progress. */
-  get busy(): boolean {
-    return this.running.some((r) => r !== undefined);
   }
 
   /**
@@ -104,30 +116,58 @@ export class Flusher extends EventEmitter<FlusherEvents> {
     const started = performance.now();
     const shrink = this.shrink[n]!.splice(0, this.options.maxShrinkPerApply);
     let attempt = 0;
-    while (group.jobs.length > 0) {
+    const failed = async (error: Error & { node?: string; attempt?: number }) => {
+      attempt++;
+      Object.assign(error, { node, attempt });
+      this.metrics?.flushErrors.inc({ node, reason: classify(error) });
+      this.emit('error', error);
+      if (!this.abandoned) await this.backoff(attempt);
+    };
+    while (!this.abandoned) {
+      this.dropLostJobs(n, group);
+      if (group.jobs.length === 0) break;
       let outcome;
       try {
-        outcome = await this.limit(() => writer.apply(group, shrink));
+        const lease = await this.context.leases.cover(group.jobs);
+        if (lease.lost.length > 0) {
+          this.loseJobs(lease.lost);
+          continue;
+        }
+        const access = {
+          identity: await this.context.identities.ensure(n),
+          deadline: lease.deadline,
+          applyId: `${this.applyPrefix}-${++this.applySeq}`,
+        };
+        outcome = await this.limit(() => writer.apply(group, shrink, access));
       } catch (err) {
-        attempt++;
-        const error = Object.assign(err instanceof Error ? err : new Error(String(err)), {
-          node,
-          attempt,
-        });
-        this.metrics?.flushErrors.inc({ node, reason: classify(error) });
-        this.emit('error', error);
-        if (this.abandoned) return;
-        await this.backoff(attempt);
-        if (this.abandoned) return;
+        await failed(err instanceof Error ? err : new Error(String(err)));
+        continue;
+      }
+      if (outcome.kind === 'expired') {
+        // The node saw the lease end before the apply ran: claim again (which finds out whether
+        // the jobs are still this worker's) and retry; nothing was written.
+        this.context.leases.expire(group.jobs);
+        await failed(
+          new Error(
+            `lease ended before the apply ran (node clock ${outcome.nodeNow}, deadline ` +
+              `${outcome.deadline}): the worker was stopped or the node was slow; claiming again`,
+          ),
+        );
+        continue;
+      }
+      if (outcome.kind === 'identity') {
+        const refused = await this.context.identities
+          .recheck(n, outcome.found)
+          .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+        if (refused !== undefined) await failed(refused);
         continue;
       }
       if (outcome.kind === 'duplicates') {
-        this.dropAppliedJobs(n, group, outcome.jobIndexes);
+        this.dropAppliedJobs(n, group, outcome.parts);
         continue;
       }
       shrink.length = 0;
-      for (const refused of outcome.refused)
-        this.markRefused(node, group, refused.counter, refused.error);
+      if (outcome.refused.length > 0) this.recordRefusals(node, n, group, outcome.refused);
       const seconds = (performance.now() - started) / 1000;
       this.metrics?.storageCommands.inc({ node }, outcome.commands);
       this.metrics?.flushDuration.observe({ node }, seconds);
@@ -146,31 +186,96 @@ export class Flusher extends EventEmitter<FlusherEvents> {
     this.buffer.release(group);
   }
 
+  /** Takes jobs known to be lost out of the group (their deltas with them). */
+  private dropLostJobs(n: number, group: FlushGroup): void {
+    if (!group.jobs.some((job) => job.lost)) return;
+    group.rebuild(
+      group.jobs.filter((job) => !job.lost),
+      (name) => this.nodeIndexOf(name) === n,
+    );
+  }
+
+  private loseJobs(jobs: readonly HeldJob[]): void {
+    for (const job of jobs) {
+      job.lost = true;
+      this.context.jobLost(job);
+    }
+    this.emit('lost', { jobs: jobs.map((job) => job.id) });
+  }
+
   /** Jobs whose marker already exists on this node: their part is applied; take them out and retry. */
-  private dropAppliedJobs(n: number, group: FlushGroup, indexes: readonly number[]): void {
+  private dropAppliedJobs(
+    n: number,
+    group: FlushGroup,
+    parts: ReadonlyArray<{ readonly job: number; readonly refused: RefusalRecord }>,
+  ): void {
     const node = this.writers[n]!.node;
-    const applied = new Set(indexes.map((i) => group.jobs[i]));
+    const applied = new Map<HeldJob, RefusalRecord>();
+    for (const part of parts) {
+      const job = group.jobs[part.job];
+      if (job !== undefined) applied.set(job, part.refused);
+    }
     const remaining = group.jobs.filter((job) => !applied.has(job));
     this.metrics?.duplicatePartsSkipped.inc({ node }, applied.size);
     group.rebuild(remaining, (name) => this.nodeIndexOf(name) === n);
-    for (const job of applied) if (job !== undefined) this.partDone(job);
+    for (const [job, refused] of applied) {
+      if (refused === undefined) {
+        // The record of what that apply refused expired (it lives as long as a marker does):
+        // say so rather than complete the job as if all was applied.
+        job.unapplied.push({
+          name: '?',
+          delta: 0,
+          node,
+          error: 'its part was applied earlier; what that apply refused is no longer known',
+        });
+      } else if (refused.size > 0) {
+        this.recordUnapplied(job, n, node, refused);
+      }
+      this.partDone(job);
+    }
   }
 
-  private markRefused(node: string, group: FlushGroup, counter: string, error: string): void {
-    const jobs: string[] = [];
+  /** Refused fields are refused whole (apply-group.lua): every delta of them in the group is unapplied. */
+  private recordRefusals(
+    node: string,
+    n: number,
+    group: FlushGroup,
+    refusedList: ReadonlyArray<{ readonly counter: string; readonly error: string }>,
+  ): void {
+    const refused = new Map(refusedList.map((r) => [r.counter, r.error]));
+    const jobsOf = new Map<string, string[]>();
     for (const job of group.jobs) {
-      if (job.payload.c.some(([name]) => name === counter)) {
-        (job.refused ??= []).push(`${counter} on node ${node}: ${error}`);
-        jobs.push(job.id);
+      for (const name of this.recordUnapplied(job, n, node, refused)) {
+        let list = jobsOf.get(name);
+        if (list === undefined) jobsOf.set(name, (list = []));
+        list.push(job.id);
       }
     }
-    this.emit('refused', { node, counter, error, jobs });
+    for (const [counter, error] of refused)
+      this.emit('refused', { node, counter, error, jobs: jobsOf.get(counter) ?? [] });
+  }
+
+  /** Adds to `job.unapplied` its pairs on node `n` that `refused` names; returns their names. */
+  private recordUnapplied(
+    job: HeldJob,
+    n: number,
+    node: string,
+    refused: ReadonlyMap<string, string>,
+  ): string[] {
+    const names: string[] = [];
+    for (const [name, delta] of job.payload.c) {
+      const error = refused.get(name);
+      if (error === undefined || this.nodeIndexOf(name) !== n) continue;
+      job.unapplied.push({ name, delta, node, error });
+      names.push(name);
+    }
+    return names;
   }
 
   private partDone(job: HeldJob): void {
     if (!job.partApplied()) return;
     for (const n of job.nodes) this.shrink[n]!.push(job.id);
-    this.onJobDone(job);
+    this.context.jobDone(job);
   }
 
   private async backoff(attempt: number): Promise<void> {
@@ -191,11 +296,15 @@ export const FLUSH_ERROR_REASONS = [
   'readonly',
   'loading',
   'auth',
+  'identity',
+  'lease',
   'other',
 ] as const;
 
 /** A short, bounded label for flush_errors_total{reason}. */
 export function classify(error: Error): string {
+  if (error instanceof NodeIdentityError) return 'identity';
+  if (error.message.startsWith('lease ended')) return 'lease';
   const text = `${(error as { code?: string }).code ?? ''} ${error.message}`;
   if (/timed out|timeout/i.test(text)) return 'timeout';
   if (/ECONNREFUSED|ECONNRESET|EPIPE|closed|writeable|ENOTFOUND|EHOSTUNREACH|connect/i.test(text))

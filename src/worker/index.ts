@@ -6,3 +6,4 @@ export {
   type FleetIdentity,
 } from './worker-options.js';
 export { classify as classifyFlushError } from './flusher.js';
+export { acceptNode, type AcceptedNode } from './node-identities.js';

@@ -12,7 +12,21 @@ export type ApplyOutcome =
       readonly refused: readonly RefusedCounter[];
       readonly commands: number;
     }
-  | { readonly kind: 'duplicates'; readonly jobIndexes: readonly number[] };
+  | {
+      readonly kind: 'duplicates';
+      /** Indexes among the group's jobs, each with what its apply refused then. */
+      readonly parts: ReadonlyArray<{ readonly job: number; readonly refused: RefusalRecord }>;
+    }
+  /** The node does not hold the identity the worker expects: nothing was written. */
+  | { readonly kind: 'identity'; readonly found: string }
+  /** The node's clock is past the lease deadline: nothing was written. */
+  | { readonly kind: 'expired'; readonly nodeNow: number; readonly deadline: number };
+
+/**
+ * What an earlier apply of a part refused: field -> Redis's error. `undefined` when its record
+ * expired before this retry read it (the refusals are then unknown).
+ */
+export type RefusalRecord = ReadonlyMap<string, string> | undefined;
 
 /** A counter a node would not update (int64 overflow, a non-integer or non-hash value in the way). */
 export interface RefusedCounter {
@@ -46,17 +60,30 @@ export class NodeWriter {
   }
 
   /**
-   * One atomic apply of `group`, also shrinking the markers of `completedJobIds`.
-   * Throws on connection or script errors; the caller retries (markers make that safe).
+   * One atomic apply of `group`, also shrinking the markers of `completedJobIds`, that the node
+   * runs only if it holds `identity` and its clock is before `deadline` (epoch ms, see
+   * JobLeases). Throws on connection or script errors; the caller retries (markers make that
+   * safe).
    */
-  async apply(group: FlushGroup, completedJobIds: readonly string[]): Promise<ApplyOutcome> {
-    const { argv, numKeys, hashKeys } = this.buildArguments(group, completedJobIds);
+  async apply(
+    group: FlushGroup,
+    completedJobIds: readonly string[],
+    access: { readonly identity: string; readonly deadline: number; readonly applyId: string },
+  ): Promise<ApplyOutcome> {
+    const { argv, numKeys, hashKeys } = this.buildArguments(group, completedJobIds, access);
     const reply = await (this.redis as unknown as ApplyCommand).countdApplyGroup(numKeys, argv);
-    if (!Array.isArray(reply) || (reply[0] !== 0 && reply[0] !== 1)) {
+    if (!Array.isArray(reply) || ![0, 1, 2, 3].includes(reply[0] as number)) {
       throw new Error(`unexpected reply from apply script: ${JSON.stringify(reply).slice(0, 200)}`);
     }
-    if (reply[0] === 0)
-      return { kind: 'duplicates', jobIndexes: reply.slice(1).map((i) => Number(i) - 1) };
+    if (reply[0] === 2) return { kind: 'identity', found: String(reply[1] ?? '') };
+    if (reply[0] === 3)
+      return { kind: 'expired', nodeNow: Number(reply[1]), deadline: Number(reply[2]) };
+    if (reply[0] === 0) {
+      const parts: Array<{ job: number; refused: RefusalRecord }> = [];
+      for (let i = 1; i + 1 < reply.length; i += 2)
+        parts.push({ job: Number(reply[i]) - 1, refused: parseRefusals(String(reply[i + 1])) });
+      return { kind: 'duplicates', parts };
+    }
     const refused: RefusedCounter[] = [];
     for (let i = 1; i + 2 < reply.length; i += 3) {
       const key = hashKeys[Number(reply[i]) - 1] ?? '?';
@@ -73,7 +100,11 @@ export class NodeWriter {
    * string (see apply-group.lua): ioredis encodes each argument separately, and two arguments
    * per counter made encoding cost as much as the script itself (docs/performance.md).
    */
-  private buildArguments(group: FlushGroup, completedJobIds: readonly string[]) {
+  private buildArguments(
+    group: FlushGroup,
+    completedJobIds: readonly string[],
+    access: { readonly identity: string; readonly deadline: number; readonly applyId: string },
+  ) {
     const { layout, settings } = this;
     const byHash = new Map<string, Array<string | number>>();
     const put = (name: string, delta: number) => {
@@ -88,7 +119,10 @@ export class NodeWriter {
     for (const [name, delta] of group.deltas) put(name, delta);
     for (const [name, delta] of group.spill) put(name, delta);
 
-    const argv: Array<string | number> = [];
+    const argv: Array<string | number> = [
+      layout.keys.nodeIdentity(),
+      layout.keys.refusals(access.applyId),
+    ];
     for (const job of group.jobs) argv.push(layout.keys.applied(job.id));
     for (const id of completedJobIds) argv.push(layout.keys.applied(id));
     const hashKeys = [...byHash.keys()];
@@ -109,7 +143,23 @@ export class NodeWriter {
       settings.channel ?? '',
       settings.publishChunk,
       tokens.join('\t'),
+      access.identity,
+      // A lease that never ends (Infinity) has no meaning on the node: send 0, refused there.
+      Number.isFinite(access.deadline) ? Math.floor(access.deadline) : 0,
+      group.jobs.map((job) => `${job.instance}\t`).join(''),
+      group.spill.length > 0 ? '1' : '0',
     );
     return { argv, numKeys, hashKeys };
   }
+}
+
+/** Parses a refusal record (lines of field TAB error); '' is none, '?' an expired record. */
+function parseRefusals(text: string): RefusalRecord {
+  if (text === '?') return undefined;
+  const refused = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const tab = line.indexOf('\t');
+    if (tab > 0) refused.set(line.slice(0, tab), line.slice(tab + 1));
+  }
+  return refused;
 }

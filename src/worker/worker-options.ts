@@ -1,4 +1,5 @@
 import type { RedisOptions } from 'ioredis';
+import { clockSkewMargin } from '../config/index.js';
 import { ConfigError } from '../errors/index.js';
 import type { WorkerMetrics } from '../metrics/index.js';
 import type { NodeLocator } from '../storage/index.js';
@@ -53,6 +54,13 @@ export interface CounterWorkerOptions {
    * @defaultValue `30000`
    */
   readonly lockDurationMs: number;
+  /**
+   * Most the clocks of the queue Redis and a storage node may differ by. An apply carries a
+   * deadline in the queue Redis's clock (lock extended until then) that the node checks with
+   * its own; the deadline is this much short of the lock's end. Must stay below half the lock.
+   * @defaultValue `1000`
+   */
+  readonly maxClockSkewMs: number;
   /** Per-command timeout on storage nodes; a timed-out apply is retried safely. @defaultValue `10000` */
   readonly commandTimeoutMs: number;
   /** @defaultValue `50` */
@@ -77,6 +85,7 @@ export const WORKER_DEFAULTS = Object.freeze({
   publishUpdates: true,
   publishChunk: 500,
   lockDurationMs: 30_000,
+  maxClockSkewMs: 1000,
   commandTimeoutMs: 10_000,
   retryMinMs: 50,
   retryMaxMs: 5000,
@@ -104,6 +113,7 @@ export function resolveWorkerOptions(
     'markerGraceSeconds',
     'publishChunk',
     'lockDurationMs',
+    'maxClockSkewMs',
     'commandTimeoutMs',
     'retryMinMs',
     'retryMaxMs',
@@ -116,6 +126,13 @@ export function resolveWorkerOptions(
   }
   if (merged.nodes.length === 0)
     throw new ConfigError('nodes', 'at least one storage node is needed');
+  const skew = clockSkewMargin(
+    options.maxClockSkewMs,
+    WORKER_DEFAULTS.maxClockSkewMs,
+    merged.lockDurationMs,
+  );
+  if (typeof skew !== 'number') throw new ConfigError('maxClockSkewMs', skew.problem);
+  (merged as { maxClockSkewMs: number }).maxClockSkewMs = skew;
   if (merged.retryMaxMs < merged.retryMinMs)
     throw new ConfigError('retryMaxMs', 'must be >= retryMinMs');
   return Object.freeze(merged);

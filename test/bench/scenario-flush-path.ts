@@ -1,3 +1,4 @@
+import { applyAccess } from '../support/apply-access.js';
 import { Redis } from 'ioredis';
 import { PAYLOAD_VERSION } from '../../src/jobs/index.js';
 import { FlushGroup } from '../../src/worker/flush-group.js';
@@ -47,6 +48,7 @@ export async function runFlushPath(
   const clients = stack.nodes.map((n) => new Redis({ host: '127.0.0.1', port: n.port }));
   try {
     const writers = clients.map((c, i) => new NodeWriter(NODE_IDS[i]!, c, layout, settings));
+    const access = await Promise.all(clients.map((c) => applyAccess(c, layout)));
     const nodeIndex = new Map<string, number>(NODE_IDS.map((id, i) => [id, i]));
     const payload = { v: PAYLOAD_VERSION, t: Date.now(), c: [] } as const;
     let jobSeq = 0;
@@ -59,7 +61,7 @@ export async function runFlushPath(
     for (const writer of writers) {
       const warm = newGroup();
       warm.add('bench:warmup', 1);
-      await writer.apply(warm, []);
+      await writer.apply(warm, [], access[writers.indexOf(writer)]!);
     }
     const groups: FlushGroup[][] = writers.map(() => [newGroup()]);
     for (let i = 0; i < counters; i++) {
@@ -82,7 +84,7 @@ export async function runFlushPath(
       writers.map(async (writer, n) => {
         for (const group of groups[n]!) {
           const t0 = performance.now();
-          const outcome = await writer.apply(group, []);
+          const outcome = await writer.apply(group, [], access[n]!);
           applyMs.push(performance.now() - t0);
           if (outcome.kind !== 'applied' || outcome.refused.length > 0)
             throw new Error(`flush path: unexpected outcome ${JSON.stringify(outcome)}`);

@@ -1,3 +1,4 @@
+import { applyAccess } from '../support/apply-access.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HeldJob } from '../../src/worker/held-job.js';
 import { FlushBuffer } from '../../src/worker/flush-buffer.js';
@@ -107,14 +108,16 @@ describe('exactly-once effect', () => {
       const pairs = spread(s, 'again');
       const { worker, metrics } = s.worker({ flushIntervalMs: 50 });
       await worker.start();
-      await s.add(payload(pairs), 'again-1', true);
+      // A producer re-adding a batch sends the same payload (same t, same batch token).
+      const batch = payload(pairs);
+      await s.add(batch, 'again-1', true);
       await waitFor('the first copy to be applied and removed', async () => {
         const state = await s.queue.getJobState('again-1');
         return state === 'unknown' && (await s.read(pairs[2]![0])) === String(pairs[2]![1]);
       });
       expect(await counterValue(metrics.duplicatePartsSkipped)).toBe(0);
 
-      await s.add(payload(pairs), 'again-1', true);
+      await s.add(batch, 'again-1', true);
       await waitFor(
         'the second copy to be skipped on all three nodes',
         async () => (await counterValue(metrics.duplicatePartsSkipped)) === 3,
@@ -135,19 +138,20 @@ describe('exactly-once effect', () => {
       const s = stack();
       const client = s.server('a').client();
       const writer = new NodeWriter('a', client, s.layout, SETTINGS);
+      const access = await applyAccess(client, s.layout);
       const names = s.namesOn('a', 20, 'apply');
       const buffer = new FlushBuffer(1, () => 0, 1000);
       const job = new HeldJob('apply-1', payload(names.map((n, i) => [n, i + 1])), 0);
       buffer.add(job);
       const [group] = buffer.take(0);
 
-      const first = await writer.apply(group!, []);
+      const first = await writer.apply(group!, [], access);
       expect(first).toEqual({ kind: 'applied', refused: [], commands: 20 });
       const after = await Promise.all(names.map((n) => s.read(n)));
       expect(after).toEqual(names.map((_, i) => String(i + 1)));
 
-      const retry = await writer.apply(group!, []);
-      expect(retry).toEqual({ kind: 'duplicates', jobIndexes: [0] });
+      const retry = await writer.apply(group!, [], access);
+      expect(retry).toEqual({ kind: 'duplicates', parts: [{ job: 0, refused: new Map() }] });
       expect(await Promise.all(names.map((n) => s.read(n)))).toEqual(after);
       const marker = s.layout.keys.applied('apply-1');
       expect(await client.exists(marker)).toBe(1);
@@ -158,14 +162,17 @@ describe('exactly-once effect', () => {
       buffer.add(new HeldJob('apply-1', job.payload, 0));
       buffer.add(other);
       const [mixed] = buffer.take(0);
-      expect(await writer.apply(mixed!, [])).toEqual({ kind: 'duplicates', jobIndexes: [0] });
+      expect(await writer.apply(mixed!, [], access)).toEqual({
+        kind: 'duplicates',
+        parts: [{ job: 0, refused: new Map() }],
+      });
       expect(await s.read(names[0]!)).toBe('1');
 
       // Shrinking the marker of a completed job: its TTL drops to the grace period.
       const alone = new FlushBuffer(1, () => 0, 1000);
       alone.add(other);
       const [rest] = alone.take(0);
-      expect(await writer.apply(rest!, ['apply-1'])).toMatchObject({ kind: 'applied' });
+      expect(await writer.apply(rest!, ['apply-1'], access)).toMatchObject({ kind: 'applied' });
       expect(await s.read(names[0]!)).toBe('101');
       const ttl = await client.ttl(marker);
       expect(ttl).toBeGreaterThan(0);

@@ -102,7 +102,7 @@ describe('counters a node refuses', () => {
       expect(await job?.getState()).toBe('failed');
       const reason = job?.failedReason ?? '';
       expect(reason).toContain('counters refused, the others were applied');
-      expect(reason).toContain(`${victim} on node a: `);
+      expect(reason).toContain(`1 increment not applied: ${victim} +100 on node a: `);
       expect(reason).toMatch(obstacle.error);
       expect(reason).toContain(`(hash ${where.key})`);
 
@@ -123,10 +123,102 @@ describe('counters a node refuses', () => {
       expect(await counterValue(metrics.incrementsFlushed)).toBe(4);
       expect(worker.held).toBe(0);
 
+      // The job records exactly what was not applied, for `countd failed retry`.
+      expect(job?.data.r).toEqual([[victim, 100]]);
       // The marker was written with the group: a redelivered copy is not applied again.
       expect(await client.exists(s.layout.keys.applied('hit-1'))).toBe(1);
     },
   );
+
+  it('blames exactly the increments not applied: a refused field is refused whole, its other jobs named, bystanders completed', async () => {
+    // Stored just below int64 max - 2^53: one MAX_SAFE delta fits, two do not. The two jobs'
+    // deltas cannot be summed as safe integers, so they travel as two HINCRBYs on one field
+    // (the spill path): the first fits, the second overflows. Before the fix the first stayed
+    // applied while both jobs were failed as refused — a retry of both would count it twice.
+    const s = (stack = createStack(redis, prefix));
+    const [victim, other] = s.namesOn('a', 2, 'blame');
+    const where = s.layout.locate(victim!);
+    const client = s.server('a').client();
+    const start = INT64_MAX - 2n ** 53n;
+    await client.hset(where.key, where.field, start.toString());
+    const max = Number.MAX_SAFE_INTEGER;
+    await s.add(payload([[victim!, max]]), 'first-1');
+    await s.add(
+      payload([
+        [victim!, max],
+        [other!, 3],
+      ]),
+      'second-1',
+    );
+    await s.add(payload([[other!, 4]]), 'bystander-2');
+    const { worker } = s.worker({ flushIntervalMs: 300 });
+    await worker.start();
+    await waitFor('the three jobs to finish', async () => {
+      const counts = await s.queue.getJobCounts('completed', 'failed');
+      return (counts.completed ?? 0) + (counts.failed ?? 0) === 3;
+    });
+    expect(await client.hget(where.key, where.field)).toBe(start.toString());
+    expect(await s.read(other!)).toBe('7');
+    expect(await s.queue.getJobState('bystander-2')).toBe('completed');
+    for (const id of ['first-1', 'second-1']) {
+      const job = await s.queue.getJob(id);
+      expect(await job?.getState()).toBe('failed');
+      expect(job?.data.r).toEqual([[victim, max]]);
+      expect(job?.failedReason).toContain(`1 increment not applied: ${victim} +${max} on node a`);
+    }
+    console.log(
+      `[overflow blame] field at int64 max - 2^53, two jobs +MAX_SAFE each: value unchanged, ` +
+        `both jobs failed naming [${victim}, ${max}] only, the other counter applied (7), bystander completed`,
+    );
+  });
+
+  it('reports a refusal whose reply was lost: the retry finds the markers and the record beside them', async () => {
+    const s = (stack = createStack(redis, prefix));
+    const [victim, other] = s.namesOn('a', 2, 'lostreply');
+    const where = s.layout.locate(victim!);
+    const client = s.server('a').client();
+    await client.hset(where.key, where.field, (INT64_MAX - 7n).toString());
+    const { worker, metrics } = s.worker({
+      flushIntervalMs: 50,
+      commandTimeoutMs: 100,
+      retryMinMs: 20,
+      retryMaxMs: 100,
+    });
+    await worker.start();
+    // Loads the apply script on the node first: a timed-out EVALSHA must find it there.
+    const [warm] = s.namesOn('a', 1, 'lostreply-warm');
+    await s.add(payload([[warm!, 1]]), 'warm-2');
+    await waitFor('the warm-up', async () => (await s.queue.getJobState('warm-2')) === 'completed');
+
+    // The node is paused past the client's timeout: the first apply runs once the pause ends,
+    // after the worker gave up on its reply; the retry finds the markers.
+    await client.client('PAUSE', 600, 'ALL');
+    await s.add(
+      payload([
+        [victim!, 100],
+        [other!, 2],
+      ]),
+      'lost-1',
+    );
+    await waitFor('lost-1 to finish', async () => {
+      const state = await s.queue.getJobState('lost-1');
+      return state === 'failed' || state === 'completed';
+    });
+    expect(await counterValue(metrics.duplicatePartsSkipped, { node: 'a' })).toBeGreaterThanOrEqual(
+      1,
+    );
+    const job = await s.queue.getJob('lost-1');
+    // Before the fix: 'completed', the +100 silently dropped.
+    expect(await job?.getState()).toBe('failed');
+    expect(job?.data.r).toEqual([[victim, 100]]);
+    expect(job?.failedReason).toMatch(/overflow/);
+    expect(await s.read(other!)).toBe('2');
+    expect(await client.hget(where.key, where.field)).toBe((INT64_MAX - 7n).toString());
+    console.log(
+      `[lost refusal] reply lost (node paused past the 100 ms timeout), retry skipped the applied part; ` +
+        `job ${await job?.getState()}: ${job?.failedReason}`,
+    );
+  });
 
   it('adds deltas whose JavaScript sum would pass 2^53 exactly, in int64 (spill path)', async () => {
     const s = (stack = createStack(redis, prefix));

@@ -5,6 +5,7 @@ import { failedCommand } from './failed/index.js';
 import { getCommand } from './get.js';
 import { incrCommand } from './incr.js';
 import { loadCommand } from './load.js';
+import { nodeCommand } from './node.js';
 import { ringCommand } from './ring.js';
 import { upCommand } from './up.js';
 import { watchCommand } from './watch.js';
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   countersCommand,
   listCommand,
   failedCommand,
+  nodeCommand,
   loadCommand,
   ringCommand,
   demoCommand,

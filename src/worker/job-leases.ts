@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { HeldJob } from './held-job.js';
+
+const CLAIM_SCRIPT = readFileSync(new URL('../commands/claim-jobs.lua', import.meta.url), 'utf8');
+
+interface ClaimCommand {
+  countdClaimJobs(numKeys: number, args: Array<string | number>): Promise<unknown>;
+}
+
+/** What a claim proved: until `deadline` (the queue Redis's clock) the jobs are this worker's. */
+export interface Lease {
+  readonly deadline: number;
+  /** Jobs whose lock is gone or another worker's: not this worker's any more. */
+  readonly lost: readonly HeldJob[];
+}
+
+/**
+ * Ownership of held jobs, proven on the queue Redis before their increments are applied.
+ * BullMQ redelivers a job only after its lock key expired; a claim extends the locks this
+ * worker still holds and yields a deadline (`now + lock duration - max clock skew`) that the
+ * storage node compares with its own clock inside the apply. An apply that reaches a node
+ * after its deadline (the worker was stopped between claim and apply, for any length of time)
+ * is refused there, so it can never land after another worker took the jobs over.
+ */
+export class JobLeases {
+  constructor(
+    private readonly queue: Redis,
+    private readonly stalledKey: string,
+    private readonly lockDurationMs: number,
+    private readonly maxClockSkewMs: number,
+  ) {
+    if (!('countdClaimJobs' in queue))
+      queue.defineCommand('countdClaimJobs', { lua: CLAIM_SCRIPT });
+  }
+
+  /**
+   * A lease covering every job of `jobs`. Jobs whose last claim still has more than half its
+   * time left (by this process's clock, which only decides when to claim again; the node
+   * decides what is stale) are not claimed again, so a job costs the queue one claim per half
+   * lock duration, not one per node part.
+   */
+  async cover(jobs: readonly HeldJob[]): Promise<Lease> {
+    const now = performance.now();
+    const half = (this.lockDurationMs - this.maxClockSkewMs) / 2;
+    const stale = jobs.filter((job) => job.lease === undefined || now - job.lease.at > half);
+    const lost = stale.length > 0 ? await this.claim(stale) : [];
+    let deadline = Infinity;
+    for (const job of jobs) {
+      if (job.lease !== undefined && !lost.includes(job))
+        deadline = Math.min(deadline, job.lease.deadline);
+    }
+    return { deadline, lost };
+  }
+
+  /** Forgets the leases of `jobs`: a node said their deadline passed; the next cover claims them. */
+  expire(jobs: readonly HeldJob[]): void {
+    for (const job of jobs) job.lease = undefined;
+  }
+
+  private async claim(jobs: readonly HeldJob[]): Promise<HeldJob[]> {
+    const keys = [this.stalledKey, ...jobs.map((job) => job.lockKey)];
+    const args: Array<string | number> = [
+      ...keys,
+      this.lockDurationMs,
+      ...jobs.map((job) => job.token),
+      ...jobs.map((job) => job.id),
+    ];
+    const asked = performance.now();
+    const reply = await (this.queue as unknown as ClaimCommand).countdClaimJobs(keys.length, args);
+    if (!Array.isArray(reply) || typeof reply[0] !== 'number')
+      throw new Error(`unexpected reply from claim script: ${JSON.stringify(reply).slice(0, 200)}`);
+    const deadline = reply[0] + this.lockDurationMs - this.maxClockSkewMs;
+    const lost = new Set(reply.slice(1).map((i) => jobs[Number(i) - 1]));
+    const out: HeldJob[] = [];
+    for (const job of jobs) {
+      if (lost.has(job)) {
+        job.lease = undefined;
+        out.push(job);
+      } else {
+        job.lease = { deadline, at: asked };
+      }
+    }
+    return out;
+  }
+}
