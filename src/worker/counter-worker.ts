@@ -57,6 +57,8 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
   private queueForCounts: Queue | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly heldJobs = new HeldJobs();
+  /** Jobs done here whose completion the queue has not confirmed yet: id -> nodes of its parts. */
+  private readonly completing = new Map<string, { nodes: readonly number[]; at: number }>();
   private paused = false;
   private abandoned = false;
   private started: Promise<void> | undefined;
@@ -142,6 +144,14 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     this.flusher.on('error', (e) => this.emit('error', e));
     this.flusher.on('refused', (e) => this.emit('refused', e));
     this.worker.on('error', (err) => this.emit('queueError', err));
+    const settled = (job: Job | undefined) => {
+      const entry = job?.id === undefined ? undefined : this.completing.get(job.id);
+      if (entry === undefined || job?.id === undefined) return;
+      this.completing.delete(job.id);
+      this.flusher.shrinkMarkers(job.id, entry.nodes);
+    };
+    this.worker.on('completed', settled);
+    this.worker.on('failed', settled);
     this.flusher.on('lost', (e) => this.emit('lost', e));
     o.metrics?.observe(this.stateSource());
     o.metrics?.initSeries(
@@ -335,6 +345,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
   private jobDone(job: HeldJob): void {
     const metrics = this.options.metrics;
     this.heldJobs.remove(job);
+    this.awaitCompletion(job);
     this.resumeIfDrained();
     metrics?.lag.observe(Math.max(0, Date.now() - job.payload.t) / 1000);
     if (job.unapplied.length === 0) {
@@ -348,6 +359,17 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     const reason = unappliedReason(job.unapplied);
     this.emit('jobFailed', { jobId: job.id, reason });
     job.finish(new UnrecoverableError(reason));
+  }
+
+  private awaitCompletion(job: HeldJob): void {
+    const now = performance.now();
+    // A completion that never got through leaves its entry; it goes once far past the lock
+    // (the job was redelivered by then, and its markers keep their long TTL: no harm).
+    for (const [id, entry] of this.completing) {
+      if (now - entry.at < 4 * this.options.lockDurationMs) break;
+      this.completing.delete(id);
+    }
+    this.completing.set(job.id, { nodes: job.nodes, at: now });
   }
 
   /** A held job is another worker's now: forget it without completing or failing it. */

@@ -274,8 +274,16 @@ export class Flusher extends EventEmitter<FlusherEvents> {
 
   private partDone(job: HeldJob): void {
     if (!job.partApplied()) return;
-    for (const n of job.nodes) this.shrink[n]!.push(job.id);
     this.context.jobDone(job);
+  }
+
+  /**
+   * The job is completed (or failed) in the queue: its markers on `nodes` may shrink to the
+   * grace TTL, piggybacked on the next apply to each node. Only then: a job whose completion
+   * did not reach the queue is redelivered, and its markers must still be there to meet it.
+   */
+  shrinkMarkers(jobId: string, nodes: readonly number[]): void {
+    for (const n of nodes) this.shrink[n]!.push(jobId);
   }
 
   private async backoff(attempt: number): Promise<void> {
