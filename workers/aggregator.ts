@@ -1,5 +1,10 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { requireQueue, toRedisOptions, type CountdConfig } from '../src/config/index.js';
+import {
+  configSecrets,
+  requireQueue,
+  toRedisOptions,
+  type CountdConfig,
+} from '../src/config/index.js';
 import { NodeIdentityError, RingMismatchError } from '../src/errors/index.js';
 import { WorkerMetrics } from '../src/metrics/index.js';
 import { CounterWorker } from '../src/worker/index.js';
@@ -14,7 +19,7 @@ import { startOpsServer } from './ops-server.js';
  * Returns the exit code: 0 drained, 1 runtime failure or deadline passed, 2 bad configuration.
  */
 export async function runAggregator(config: CountdConfig, stop: AbortSignal): Promise<number> {
-  const log = createLogger(config.logLevel).child({ module: 'worker' });
+  const log = createLogger(config.logLevel, configSecrets(config)).child({ module: 'worker' });
   const queue = requireQueue(config);
   const { ring, fleet } = ringFromConfig(config);
   const registry = new Registry();

@@ -1,8 +1,11 @@
+import { urlPasswords } from '../src/config/index.js';
 import { ConfigError, CountdError } from '../src/errors/index.js';
 import { argvProblem, readRawArgv } from './cli/argv-encoding.js';
 import { EXIT_FAILURE, EXIT_USAGE, type Command, type CommandIo } from './cli/command.js';
+import { redactingStream } from './cli/redacting-stream.js';
 import { UsageError } from './cli/usage-error.js';
 import { commands } from './commands/index.js';
+import { Redactor } from './redactor.js';
 import { stackEnv } from './up/stack-file.js';
 
 const USAGE = `countd: distributed counters on Redis
@@ -20,8 +23,9 @@ Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration.
 /** Runs the CLI; returns the process exit code. */
 export async function main(
   argv: readonly string[],
-  io: CommandIo = processIo(argv.length),
+  processOrTestIo: CommandIo = processIo(argv.length),
 ): Promise<number> {
+  const io = withRedactedStderr(processOrTestIo, argv);
   const argvIssue = argvProblem(argv, io.rawArgv);
   if (argvIssue !== undefined) {
     io.stderr.write(`countd: ${argvIssue}\n`);
@@ -59,6 +63,21 @@ function withLocalStack(name: string, io: CommandIo): CommandIo {
   if (io.env.COUNTD_QUEUE_URL !== undefined || io.env.COUNTD_NODES !== undefined) return io;
   const env = stackEnv(io.env.COUNTD_DATA_DIR ?? '.countd');
   return env === undefined ? io : { ...io, env: { ...io.env, ...env } };
+}
+
+/**
+ * Every message a command prints goes to stderr: it passes through one redactor that knows
+ * the passwords of every URL in the settings and arguments, even those that did not parse.
+ * stdout is left alone: it carries only the data asked for (names, values).
+ */
+function withRedactedStderr(io: CommandIo, argv: readonly string[]): CommandIo {
+  const sources = [
+    ...argv,
+    ...Object.entries(io.env).flatMap(([k, v]) => (k.startsWith('COUNTD_') && v ? [v] : [])),
+  ];
+  const secrets = sources.flatMap(urlPasswords);
+  if (secrets.length === 0) return io;
+  return { ...io, stderr: redactingStream(io.stderr, new Redactor(secrets)) };
 }
 
 function reportError(err: unknown, io: CommandIo, verbose: boolean): number {

@@ -13,6 +13,7 @@ export {
   NODE_ID_PATTERN,
   type NodeSpec,
 } from './node-spec.js';
-export { parseRedisUrl, redactUrl, type RedisConnection } from './redis-url.js';
+export { parseRedisUrl, redactUrl, urlPasswords, type RedisConnection } from './redis-url.js';
+export { configSecrets } from './config-secrets.js';
 export { toRedisOptions } from './redis-options.js';
 export { clockSkewMargin } from './clock-skew.js';

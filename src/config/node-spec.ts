@@ -26,13 +26,41 @@ export function parseNodeList(raw: string, setting: string): readonly NodeSpec[]
       'empty node list (expected id[:weight]=url,... e.g. a=redis://127.0.0.1:7001)',
     );
   }
-  const nodes = text.split(',').map((entry, index) => parseNodeEntry(entry.trim(), index, setting));
+  const nodes = splitEntries(text).map((entry, index) =>
+    parseNodeEntry(entry.trim(), index, setting),
+  );
   const seen = new Set<string>();
   for (const node of nodes) {
     if (seen.has(node.id)) throw new ConfigError(setting, `node id "${node.id}" appears twice`);
     seen.add(node.id);
   }
   return Object.freeze(nodes);
+}
+
+// What starts an entry: `id[:weight]=scheme://`.
+const ENTRY_START = /^\s*[^=,\s]+=\s*[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * Splits a node list at its commas, except those inside a URL's credentials: a password that
+ * should have been percent-encoded may hold `,`. Cut there, a part of it would be shown as an
+ * entry of its own; kept whole, the URL's parser names the problem without showing it.
+ */
+function splitEntries(text: string): string[] {
+  const parts = text.split(',');
+  const entries: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    let entry = parts[i]!;
+    let next = i + 1;
+    while (next < parts.length && !ENTRY_START.test(parts[next]!)) next++;
+    const rest = parts.slice(i + 1, next);
+    const url = entry.slice(entry.indexOf('://') + 3);
+    if (entry.includes('://') && !url.includes('@') && rest.some((part) => part.includes('@'))) {
+      entry = [entry, ...rest].join(',');
+      i = next - 1;
+    }
+    entries.push(entry);
+  }
+  return entries;
 }
 
 function parseNodeEntry(entry: string, index: number, setting: string): NodeSpec {

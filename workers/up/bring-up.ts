@@ -1,7 +1,8 @@
-import { SETTINGS, parseConfig, redactUrl } from '../../src/config/index.js';
+import { SETTINGS, configSecrets, parseConfig, redactUrl } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors/index.js';
 import { EXIT_USAGE } from '../cli/command.js';
 import { UsageError } from '../cli/usage-error.js';
+import { Redactor } from '../redactor.js';
 import { prepareDataDir } from './data-dir.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 import { isPortFree } from './port-free.js';
@@ -61,7 +62,7 @@ export async function bringUp(options: UpOptions): Promise<RunningStack> {
       childEnv.COUNTD_QUEUE_URL = local.queue.url;
       childEnv.COUNTD_NODES = local.nodeSpec;
     }
-    fleet = new WorkerFleet(childEnv, options.dataDir, say);
+    fleet = new WorkerFleet(childEnv, options.dataDir, say, new Redactor(configSecrets(config)));
     let metricsPort = config.metricsPort;
     if (metricsPort !== 0 && !(await isPortFree(config.metricsHost, metricsPort))) {
       say(`port ${metricsPort} is taken: the worker's /metrics goes on a free port instead`);

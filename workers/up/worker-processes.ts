@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { Redactor } from '../redactor.js';
 import { WorkerStartError } from './worker-start-error.js';
 
 /** The `countd` launcher next to this build (dist/workers/up → bin/countd.js). */
@@ -40,6 +41,8 @@ export class WorkerFleet {
     private readonly env: Record<string, string | undefined>,
     private readonly dataDir: string,
     private readonly onEvent: (message: string) => void,
+    /** Applied to every line of a worker's stderr: its own logger redacts, its crash may not. */
+    private readonly redactor: Redactor = new Redactor([]),
   ) {}
 
   /**
@@ -117,7 +120,8 @@ export class WorkerFleet {
     this.procs[index] = entry;
     let announced = false;
     const ready = new Promise<void>((resolve) => {
-      createInterface({ input: child.stderr! }).on('line', (line) => {
+      createInterface({ input: child.stderr! }).on('line', (raw) => {
+        const line = this.redactor.redact(raw);
         if (!logFailed) log.write(`${line}\n`);
         if (announced) return;
         try {

@@ -23,6 +23,8 @@ export interface CountdRunOptions {
   readonly stdin?: Uint8Array;
   /** Killed with SIGKILL after this long. @defaultValue `30_000` */
   readonly timeoutMs?: number;
+  /** Sent SIGTERM after this long (a long-running command, stopped as an operator would). */
+  readonly stopAfterMs?: number;
 }
 
 /**
@@ -46,9 +48,14 @@ export function runCountd(
     child.stdin.on('error', () => undefined); // it may exit before reading all of stdin
     child.stdin.end(options.stdin ?? Buffer.alloc(0));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    const stop =
+      options.stopAfterMs === undefined
+        ? undefined
+        : setTimeout(() => child.kill('SIGTERM'), options.stopAfterMs);
     child.once('error', reject);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(stop);
       const stdout = Buffer.concat(out);
       const stderr = Buffer.concat(err);
       resolve({ code, signal, stdout, stderr, output: `${stdout.toString()}${stderr.toString()}` });
