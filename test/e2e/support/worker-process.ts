@@ -130,6 +130,19 @@ export class WorkerProcess {
     if (this.exit === undefined) process.kill(this.pid, signal);
   }
 
+  /**
+   * SIGSTOP: the process freezes (timers, lock renewals, sockets) as in a long GC pause or a
+   * frozen VM, until {@link cont}. Its TCP connections stay open.
+   */
+  stop(): void {
+    this.signal('SIGSTOP');
+  }
+
+  /** SIGCONT after {@link stop}: overdue timers fire at once, held sockets are read. */
+  cont(): void {
+    this.signal('SIGCONT');
+  }
+
   /** SIGKILL and wait for the exit. */
   async kill(): Promise<WorkerExit> {
     this.signal('SIGKILL');
