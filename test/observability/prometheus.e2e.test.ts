@@ -69,7 +69,9 @@ const SEED = Number(process.env.E2E_SEED ?? Math.floor(Math.random() * 1e9));
 
 describe.skipIf(PROMETHEUS === undefined && !inCi)('Prometheus scraping countd under load', () => {
   const queueRedis = useRedisServers({ count: 1 });
-  const nodeRedis = useRedisServers({ count: 3 });
+  // AOF: the node stopped below must come back with its data (and its countd identity); one
+  // that came back empty would be refused, as it must be.
+  const nodeRedis = useRedisServers({ count: 3, appendonly: true, appendfsync: 'always' });
   let stack: E2eStack | undefined;
   let workers: WorkerProcess[] = [];
   let load: ProducerLoad | undefined;
