@@ -78,7 +78,11 @@ describe('CounterReader.watch: live updates over pub/sub', () => {
       groups.map(async (group, i) => {
         if (group.size === 0) return;
         group.jobs.push(new HeldJob(id, { v: 1, t: Date.now(), c: increments }, 0));
-        const outcome = await writers[i]!.apply(group, [], await applyAccess(writers[i]!.redis, layout));
+        const outcome = await writers[i]!.apply(
+          group,
+          [],
+          await applyAccess(writers[i]!.redis, layout),
+        );
         expect(outcome.kind).toBe('applied');
       }),
     );
