@@ -45,10 +45,10 @@ export class JobLeases {
     const half = (this.lockDurationMs - this.maxClockSkewMs) / 2;
     const stale = jobs.filter((job) => job.lease === undefined || now - job.lease.at > half);
     const lost = stale.length > 0 ? await this.claim(stale) : [];
+    // A lost job's lease is cleared by claim(): the remaining leases bound the deadline.
     let deadline = Infinity;
     for (const job of jobs) {
-      if (job.lease !== undefined && !lost.includes(job))
-        deadline = Math.min(deadline, job.lease.deadline);
+      if (job.lease !== undefined) deadline = Math.min(deadline, job.lease.deadline);
     }
     return { deadline, lost };
   }
