@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { HeldJob } from './held-job.js';
 
-const CLAIM_SCRIPT = readFileSync(new URL('../commands/claim-jobs.lua', import.meta.url), 'utf8');
+const CLAIM_SCRIPT = readFileSync(new URL('../scripts/claim-jobs.lua', import.meta.url), 'utf8');
 
 interface ClaimCommand {
   countdClaimJobs(numKeys: number, args: Array<string | number>): Promise<unknown>;

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { StorageLayout } from '../storage/index.js';
 import type { FlushGroup } from './flush-group.js';
 
-const APPLY_SCRIPT = readFileSync(new URL('../commands/apply-group.lua', import.meta.url), 'utf8');
+const APPLY_SCRIPT = readFileSync(new URL('../scripts/apply-group.lua', import.meta.url), 'utf8');
 
 /** What one apply did on a node. */
 export type ApplyOutcome =

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { HashRing } from '../../src/ring/index.js';
 import { StorageLayout } from '../../src/storage/index.js';
-import { LocalRedisServer } from '../../workers/local-redis.js';
+import { LocalRedisServer } from '../../workers/local-stack/redis/index.js';
 
 /** Storage node ids of the bench: the ring every process builds from them is the same. */
 export const NODE_IDS = ['a', 'b', 'c'] as const;

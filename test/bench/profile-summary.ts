@@ -1,7 +1,7 @@
 /**
  * Top self-time functions of `node --cpu-prof` profiles.
  *
- *   node dist/test/bench/profile-summary.js [--top N] FILE.cpuprofile...
+ *   node build/test/bench/profile-summary.js [--top N] FILE.cpuprofile...
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';

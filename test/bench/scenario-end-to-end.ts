@@ -7,7 +7,7 @@ import { histogram, quantile, sum, type Sample } from './metrics-scrape.js';
 import { CpuMeter, RssSampler } from './proc-stats.js';
 import type { ProducerConfig, ProducerResult } from './producer-process.js';
 import { sumExpected, verifyTotals, type VerifyResult } from './verify.js';
-import { WorkerFleet } from './worker-fleet.js';
+import { WorkerProcesses } from './worker-processes.js';
 import type { WorkloadSpec } from './workload.js';
 
 export interface EndToEndOptions {
@@ -94,8 +94,8 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
   const queueName = `bench-${o.label}`;
   const profileArgs =
     o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`];
-  const startFleet = (): Promise<WorkerFleet> =>
-    WorkerFleet.start({
+  const startWorkers = (): Promise<WorkerProcesses> =>
+    WorkerProcesses.start({
       count: o.workers,
       logDir: o.dir,
       execArgv: [...profileArgs, ...(o.workerNodeFlags ?? [])],
@@ -107,7 +107,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
         ...o.workerEnv,
       },
     });
-  let fleet: WorkerFleet | undefined = o.phased === true ? undefined : await startFleet();
+  let started: WorkerProcesses | undefined = o.phased === true ? undefined : await startWorkers();
   const producers: Array<BenchChild<ProducerConfig, ProducerResult>> = [];
   let probe: LagProbe | undefined;
   try {
@@ -141,7 +141,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
       );
     }
     // Producers exit once done: they report their own CPU time.
-    const meter = (workers: WorkerFleet): { cpu: CpuMeter; rss: RssSampler } => {
+    const meter = (workers: WorkerProcesses): { cpu: CpuMeter; rss: RssSampler } => {
       const cpu = new CpuMeter(
         new Map<string, number>([
           ...workers.pids.map((pid, i): [string, number] => [`worker-${i}`, pid]),
@@ -151,19 +151,19 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
       cpu.begin();
       return { cpu, rss: new RssSampler(() => workers.pids) };
     };
-    let meters = fleet === undefined ? undefined : meter(fleet);
+    let meters = started === undefined ? undefined : meter(started);
     for (const p of producers) p.go();
     probe.begin();
     const results = await Promise.all(producers.map((p) => p.result));
     const probed = await probe.stopSending();
     let drainStartMs: number | undefined;
-    if (fleet === undefined) {
-      fleet = await startFleet();
+    if (started === undefined) {
+      started = await startWorkers();
       drainStartMs = performance.timeOrigin + performance.now();
-      meters = meter(fleet);
+      meters = meter(started);
     }
     const { cpu, rss } = meters!;
-    const workers = fleet;
+    const workers = started;
     // One warm-up job of one increment per producer (sent before `go`) is flushed too.
     const target =
       results.reduce((s, r) => s + r.enqueuedIncrements, 0) + results.length + probed.increments;
@@ -253,6 +253,6 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
   } finally {
     await probe?.close();
     for (const p of producers) p.kill();
-    await fleet?.stop(5000).catch(() => undefined);
+    await started?.stop(5000).catch(() => undefined);
   }
 }

@@ -6,7 +6,7 @@ import { sum } from './metrics-scrape.js';
 import { RssSampler, rssBytes } from './proc-stats.js';
 import type { ProducerConfig, ProducerResult } from './producer-process.js';
 import { sumExpected, verifyTotals, type VerifyResult } from './verify.js';
-import { WorkerFleet } from './worker-fleet.js';
+import { WorkerProcesses } from './worker-processes.js';
 
 export interface WorkerRssResult {
   readonly counters: number;
@@ -39,7 +39,7 @@ export async function runWorkerRss(
 ): Promise<WorkerRssResult> {
   await stack.reset();
   const queueName = 'bench-rss';
-  const fleet = await WorkerFleet.start({
+  const workers = await WorkerProcesses.start({
     count: 1,
     logDir: dir,
     env: {
@@ -55,7 +55,7 @@ export async function runWorkerRss(
   });
   const children: Array<BenchChild<ProducerConfig, ProducerResult>> = [];
   try {
-    const pid = fleet.pids[0]!;
+    const pid = workers.pids[0]!;
     await sleep(500);
     const idle = rssBytes(pid) ?? 0;
     const spec = { counters, zipf: 0, seed: 1, total: counters, lanes: producers };
@@ -78,19 +78,19 @@ export async function runWorkerRss(
     for (const c of children) c.go();
     const results = await Promise.all(children.map((c) => c.result));
     const jobs = results.reduce((s, r) => s + r.jobs, 0) + producers;
-    let samples = await fleet.scrape();
+    let samples = await workers.scrape();
     const deadline = Date.now() + 120_000;
     while (sum(samples, 'countd_buffer_jobs') < jobs) {
       if (Date.now() > deadline) throw new Error('rss: the worker did not take every job');
       await sleep(100);
-      samples = await fleet.scrape();
+      samples = await workers.scrape();
     }
     const rss = new RssSampler(() => [pid], 50);
     await sleep(2000);
     const buffered = rss.stop();
-    samples = await fleet.scrape();
+    samples = await workers.scrape();
     const drainStart = performance.now();
-    const codes = await fleet.stop(120_000);
+    const codes = await workers.stop(120_000);
     const drainSeconds = (performance.now() - drainStart) / 1000;
     if (codes[0] !== 0) throw new Error(`rss: worker exited with ${codes[0]}`);
     const verify = await verifyTotals(
@@ -112,6 +112,6 @@ export async function runWorkerRss(
     };
   } finally {
     for (const c of children) c.kill();
-    await fleet.stop(5000).catch(() => undefined);
+    await workers.stop(5000).catch(() => undefined);
   }
 }

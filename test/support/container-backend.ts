@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type Dockerode from 'dockerode';
-import { findFreePort } from '../../workers/local-redis.js';
+import { findFreePort } from '../../workers/local-stack/redis/index.js';
 import { containerServer } from './container-server.js';
 import { isProcessAlive } from './process-alive.js';
 import type { RedisBackend, ServerHandle, ServerSpec } from './redis-backend.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
-import { describeProbe, probeRedis } from '../../workers/local-redis.js';
+import { describeProbe, probeRedis } from '../../workers/local-stack/redis/index.js';
 import type { ServerHandle } from './redis-backend.js';
 
 const TIMEOUT_MS = 30_000;

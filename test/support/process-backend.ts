@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalRedis } from '../../workers/local-redis.js';
+import { startLocalRedis } from '../../workers/local-stack/redis/index.js';
 import { isProcessAlive } from './process-alive.js';
 import type { RedisBackend, ServerHandle, ServerSpec } from './redis-backend.js';
 

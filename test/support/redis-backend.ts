@@ -1,4 +1,4 @@
-import { findRedisServer } from '../../workers/local-redis.js';
+import { findRedisServer } from '../../workers/local-stack/redis/index.js';
 import { findContainerRuntime } from './container-runtime.js';
 
 /** Where the harness runs its Redis servers. */

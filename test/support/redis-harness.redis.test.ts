@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { acceptsConnections } from '../../workers/local-redis.js';
+import { acceptsConnections } from '../../workers/local-stack/redis/index.js';
 import { waitForProcessesGone } from './process-alive.js';
 import { startRedisServers, uniquePrefix, useRedisServers } from './redis-harness.js';
 import { runFixture } from './run-fixture.js';

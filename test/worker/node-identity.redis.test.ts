@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NodeIdentityError } from '../../src/errors/index.js';
 import { WorkerMetrics } from '../../src/metrics/index.js';
 import { CounterWorker } from '../../src/worker/index.js';
-import { runCli } from '../commands/run-cli.js';
+import { runCli } from '../workers/cli/commands/run-cli.js';
 import { uniquePrefix, useRedisServers } from '../support/redis-harness.js';
 import {
   NODE_IDS,

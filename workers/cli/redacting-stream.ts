@@ -1,4 +1,4 @@
-import type { Redactor } from '../redactor.js';
+import type { Redactor } from '../process/redactor.js';
 
 /**
  * `target` with every write passed through `redactor`; everything else (isTTY, columns,

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { reapOnExit } from '../../../workers/local-redis/child-reaper.js';
-import { withParentDeathSignal } from '../../../workers/local-redis/parent-death-signal.js';
-import type { LoadSummary } from '../../../workers/commands/load.js';
+import { reapOnExit } from '../../../workers/local-stack/redis/child-reaper.js';
+import { withParentDeathSignal } from '../../../workers/local-stack/redis/parent-death-signal.js';
+import type { LoadSummary } from '../../../workers/cli/commands/load.js';
 import { ROOT } from '../build-once.js';
 
 /** What a `countd load --json` child process did. */

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { reapOnExit } from '../../../workers/local-redis/child-reaper.js';
-import { withParentDeathSignal } from '../../../workers/local-redis/parent-death-signal.js';
+import { reapOnExit } from '../../../workers/local-stack/redis/child-reaper.js';
+import { withParentDeathSignal } from '../../../workers/local-stack/redis/parent-death-signal.js';
 import { ROOT } from '../build-once.js';
 
 /** How a worker process ended. */

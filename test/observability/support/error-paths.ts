@@ -4,7 +4,7 @@ import { ProducerFullError, QueueUnavailableError } from '../../../src/errors/in
 import { JOB_NAME, PAYLOAD_VERSION, type JobPayload } from '../../../src/jobs/index.js';
 import type { ProducerMetrics } from '../../../src/metrics/index.js';
 import { Producer } from '../../../src/producer/index.js';
-import { findFreePort } from '../../../workers/local-redis/free-port.js';
+import { findFreePort } from '../../../workers/local-stack/redis/free-port.js';
 
 /*
  * Ways to make the worker and producer error series exist honestly, by going down the very code

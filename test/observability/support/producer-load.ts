@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { ProducerMetrics } from '../../../src/metrics/index.js';
 import { Producer } from '../../../src/producer/index.js';
 import { LoadGenerator, type LoadResult } from '../../../workers/load/index.js';
-import { startOpsServer, type OpsServer } from '../../../workers/ops-server.js';
+import { startOpsServer, type OpsServer } from '../../../workers/process/ops-server.js';
 
 /** Options of {@link startProducerLoad}. */
 export interface ProducerLoadOptions {

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import { reapOnExit } from '../../../workers/local-redis/child-reaper.js';
-import { findExecutable } from '../../../workers/local-redis/find-executable.js';
-import { findFreePort } from '../../../workers/local-redis/free-port.js';
-import { withParentDeathSignal } from '../../../workers/local-redis/parent-death-signal.js';
+import { reapOnExit } from '../../../workers/local-stack/redis/child-reaper.js';
+import { findExecutable } from '../../../workers/local-stack/redis/find-executable.js';
+import { findFreePort } from '../../../workers/local-stack/redis/free-port.js';
+import { withParentDeathSignal } from '../../../workers/local-stack/redis/parent-death-signal.js';
 
 const HOST = '127.0.0.1';
 const TAIL_LINES = 200;

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { redactingStream } from '../../../workers/cli/redacting-stream.js';
-import { Redactor } from '../../../workers/redactor.js';
+import { Redactor } from '../../../workers/process/redactor.js';
 
 describe('redactingStream', () => {
   it('redacts strings and buffers, and keeps the stream’s own properties', async () => {

@@ -1,0 +1,28 @@
+import type { Command } from '../command.js';
+import { countersCommand, listCommand } from './counters.js';
+import { demoCommand } from './demo/demo-command.js';
+import { failedCommand } from './failed/index.js';
+import { getCommand } from './get.js';
+import { incrCommand } from './incr.js';
+import { loadCommand } from './load.js';
+import { nodeCommand } from './node.js';
+import { ringCommand } from './ring.js';
+import { upCommand } from './up.js';
+import { watchCommand } from './watch.js';
+import { workerCommand } from './worker.js';
+
+/** Every subcommand, in the order `countd --help` lists them. Each lives in its own file. */
+export const commands: readonly Command[] = [
+  upCommand,
+  workerCommand,
+  incrCommand,
+  getCommand,
+  watchCommand,
+  countersCommand,
+  listCommand,
+  failedCommand,
+  nodeCommand,
+  loadCommand,
+  ringCommand,
+  demoCommand,
+];

@@ -1,0 +1,114 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import {
+  configSecrets,
+  requireQueue,
+  toRedisOptions,
+  type CountdConfig,
+} from '../../src/config/index.js';
+import { NodeIdentityError, RingMismatchError } from '../../src/errors/index.js';
+import { WorkerMetrics } from '../../src/metrics/index.js';
+import { CounterWorker } from '../../src/worker/index.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../cli/command.js';
+import { nodeConnections, ringFromConfig } from '../../src/config/ring-from-config.js';
+import { createLogger } from '../process/logger.js';
+import { startOpsServer } from '../process/ops-server.js';
+
+/**
+ * `countd worker`: one aggregating worker with its /metrics, /healthz and /readyz, until
+ * `stop` aborts (SIGTERM/SIGINT); then it drains within the shutdown deadline.
+ * Returns the exit code: 0 drained, 1 runtime failure or deadline passed, 2 bad configuration.
+ */
+export async function runWorker(config: CountdConfig, stop: AbortSignal): Promise<number> {
+  const log = createLogger(config.logLevel, configSecrets(config)).child({ module: 'worker' });
+  const queue = requireQueue(config);
+  const { ring, fleet } = ringFromConfig(config);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const worker = new CounterWorker({
+    queue: toRedisOptions(queue),
+    queueName: config.queueName,
+    nodes: nodeConnections(config),
+    ring,
+    fleet,
+    prefix: config.prefix,
+    buckets: config.buckets,
+    flushIntervalMs: config.flushIntervalMs,
+    concurrency: config.concurrency,
+    maxBufferCounters: config.maxBufferCounters,
+    maxBufferBytes: config.maxBufferBytes,
+    maxScriptCounters: config.maxScriptCounters,
+    flushParallelism: config.flushParallelism,
+    markerTtlSeconds: config.markerTtlSeconds,
+    markerGraceSeconds: config.markerGraceSeconds,
+    publishUpdates: config.publishUpdates,
+    lockDurationMs: config.lockDurationMs,
+    maxClockSkewMs: config.maxClockSkewMs,
+    metrics: new WorkerMetrics(registry),
+  });
+  const flushLog = log.child({ module: 'flusher' });
+  worker.on('error', (err) =>
+    flushLog.warn({ err, node: err.node, attempt: err.attempt }, 'flush failed, retrying'),
+  );
+  worker.on('flushed', (e) => flushLog.debug(e, 'flushed'));
+  worker.on('refused', (e) => flushLog.error(e, 'counter refused by node'));
+  worker.on('jobFailed', (e) => log.warn(e, 'job failed'));
+  worker.on('queueError', (err) => log.warn({ err }, 'queue error'));
+  worker.on('lost', (e) =>
+    log.warn(
+      { jobs: e.jobs.length, first: e.jobs.slice(0, 5) },
+      'held jobs lost to another worker (their locks expired while this one was stopped); not applied here',
+    ),
+  );
+
+  try {
+    await worker.start();
+  } catch (err) {
+    await worker.close(1000).catch(() => undefined);
+    if (err instanceof RingMismatchError) {
+      log.fatal(
+        { expected: err.expected, actual: err.actual, differences: err.differences },
+        err.message,
+      );
+      return EXIT_USAGE;
+    }
+    if (err instanceof NodeIdentityError) {
+      log.fatal({ node: err.node, problem: err.problem, found: err.found }, err.message);
+      return EXIT_USAGE;
+    }
+    log.fatal({ err }, 'worker failed to start');
+    return EXIT_FAILURE;
+  }
+  let ops;
+  try {
+    ops = await startOpsServer(
+      { registry, ready: () => worker.ready() },
+      config.metricsHost,
+      config.metricsPort,
+    );
+  } catch (err) {
+    log.fatal({ err, host: config.metricsHost, port: config.metricsPort }, 'cannot serve /metrics');
+    await worker.close(config.shutdownTimeoutMs);
+    return EXIT_FAILURE;
+  }
+  log.info(
+    {
+      pid: process.pid,
+      queue: queue.display,
+      queueName: config.queueName,
+      nodes: nodeConnections(config).map((n) => n.id),
+      ring: fleet.fingerprint,
+      metrics: `${ops.url}/metrics`,
+    },
+    'worker started',
+  );
+
+  if (!stop.aborted)
+    await new Promise((resolve) => stop.addEventListener('abort', resolve, { once: true }));
+  log.info({ held: worker.held, deadlineMs: config.shutdownTimeoutMs }, 'draining');
+  const drained = await worker.close(config.shutdownTimeoutMs);
+  await ops.close();
+  if (drained) log.info('drained, bye');
+  else
+    log.warn({ held: worker.held }, 'shutdown deadline passed; unflushed jobs will be redelivered');
+  return drained ? EXIT_OK : EXIT_FAILURE;
+}
