@@ -3,7 +3,6 @@ export { ConfigError } from './config-error.js';
 export { InvalidCounterNameError } from './invalid-counter-name-error.js';
 export { InvalidDeltaError } from './invalid-delta-error.js';
 export { MalformedJobError } from './malformed-job-error.js';
-export { CounterOverflowError } from './counter-overflow-error.js';
 export { RingMismatchError } from './ring-mismatch-error.js';
 export { QueueUnavailableError } from './queue-unavailable-error.js';
 export { ProducerFullError } from './producer-full-error.js';

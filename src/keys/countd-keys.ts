@@ -1,5 +1,6 @@
 /**
- * Every Redis key and channel countd uses, in one place (STYLE: no string-built keys elsewhere).
+ * Every Redis key and channel countd uses, in one place: no key is string-built elsewhere, so
+ * the layout below is the whole of it.
  *
  * Storage nodes: `<prefix>:t:<bucket>` hashes of counters, `<prefix>:applied:<jobId>` markers,
  * `<prefix>:refused:<applyId>` refusal records, `<prefix>:node` the node's identity,

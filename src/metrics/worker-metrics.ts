@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** Point-in-time state read at scrape time (STYLE: computed in collect(), not by timers). */
+/** Point-in-time state, read in `collect()` at scrape time so that no timer has to keep it fresh. */
 export interface WorkerStateSource {
   bufferCounters(): number;
   bufferJobs(): number;

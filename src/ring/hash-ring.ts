@@ -42,10 +42,10 @@ const MEMO_RETRY_WINDOWS = 16;
  * of a name libketama keeps). Equal points, rare with 32-bit points, go to the node whose id
  * sorts first, so the order nodes are given in never matters.
  *
- * Lookups are memoized in a bounded cache while that pays: when fewer than half the lookups of
- * a window hit (many more distinct names than the cache holds), lookups skip it and it is
- * retried from time to time. The ring itself never changes: {@link withNode} and
- * {@link withoutNode} build new rings.
+ * Lookups are memoized in a bounded cache while that pays: when fewer than `MEMO_MIN_HIT_RATE`
+ * (80%) of the lookups of a window hit (many more distinct names than the cache holds),
+ * lookups skip it and it is retried from time to time. The ring itself never changes:
+ * {@link withNode} and {@link withoutNode} build new rings.
  */
 export class HashRing {
   /** The nodes, sorted by id, as frozen `{id, weight}` copies. */
