@@ -1,6 +1,7 @@
 /**
- * countd: distributed counters on Redis. The public API: produce increments, run the
- * aggregating worker, place and read counters.
+ * countd: distributed counters on Redis. The package's one entry (`'countd'`): produce
+ * increments, run the aggregating worker, place and read counters, parse the configuration.
+ * Every name the docs use is here; what a folder's `index.ts` exports beyond it is internal.
  */
 export {
   Producer,
@@ -13,25 +14,95 @@ export {
   WORKER_DEFAULTS,
   type CounterWorkerOptions,
   type CounterWorkerEvents,
+  type FleetIdentity,
 } from './worker/index.js';
 export {
+  CounterReader,
+  CounterWatch,
+  READER_DEFAULTS,
+  INT64_MAX,
+  INT64_MIN,
+  compileGlob,
+  matchGlob,
+  parseUpdateMessage,
+  CorruptCounterValueError,
+  InvalidCounterValueError,
+  InvalidCursorError,
+  MalformedUpdateError,
+  UnsafeCounterValueError,
+  type CounterPage,
+  type ListOptions,
+  type CounterReaderInput,
+  type CounterReaderOptions,
+  type ReaderNode,
+  type CounterValue,
+  type ValueMode,
+  type CounterWatchEvents,
+  type WatchCallback,
+  type GlobMatcher,
+  type ParsedUpdates,
+  type UpdateProblem,
+} from './reader/index.js';
+export {
   HashRing,
+  HASH_RING_DEFAULTS,
+  MAX_POINTS_PER_WEIGHT,
+  MAX_RING_NODES,
+  MAX_RING_POINTS,
+  RING_ALGORITHMS,
+  KETAMA_MAX_ID_BYTES,
+  ketamaHashCount,
+  RING_CANONICAL_VERSION,
   ringFingerprint,
   describeRingDifferences,
+  measureBalance,
+  measureMovement,
+  syntheticKeys,
+  type RingDefinition,
   type RingNode,
+  type RingAlgorithm,
   type HashRingOptions,
+  type RingFingerprint,
+  type RingFingerprintInput,
+  type NodeBalance,
+  type RingBalance,
+  type RingMovement,
 } from './ring/index.js';
-export { StorageLayout, type CounterLocation } from './storage/index.js';
+export { StorageLayout, type CounterLocation, type NodeLocator } from './storage/index.js';
 export { CountdKeys } from './keys/index.js';
-export { parseJobPayload, PAYLOAD_VERSION, MAX_JOB_PAIRS, type JobPayload } from './jobs/index.js';
-export { WorkerMetrics, ProducerMetrics } from './metrics/index.js';
+export {
+  parseJobPayload,
+  incrementCount,
+  retryPayload,
+  jobInstance,
+  PAYLOAD_VERSION,
+  MAX_JOB_PAIRS,
+  MAX_BATCH_ID_LENGTH,
+  JOB_NAME,
+  type JobPayload,
+  type JobIdentity,
+} from './jobs/index.js';
+export { counterNameProblem, assertCounterName, MAX_NAME_BYTES } from './validation/index.js';
+export { WorkerMetrics, ProducerMetrics, type WorkerStateSource } from './metrics/index.js';
 export {
   parseConfig,
-  parseNodeList,
-  parseRedisUrl,
-  toRedisOptions,
+  requireQueue,
+  requireNodes,
+  CONFIG_FLAGS,
   SETTINGS,
+  parseNodeList,
+  validateNodeId,
+  parseWeight,
+  NODE_ID_PATTERN,
+  parseRedisUrl,
+  redactUrl,
+  toRedisOptions,
   type CountdConfig,
+  type Setting,
+  type SettingName,
+  type LogLevel,
   type NodeSpec,
+  type RedisConnection,
 } from './config/index.js';
+export { ringFromConfig, nodeConnections } from './config/ring-from-config.js';
 export * from './errors/index.js';
