@@ -8,7 +8,7 @@ import { startLocalStack, type LocalStack } from './local-stack.js';
 import { isPortFree } from './port-free.js';
 import { removeStackFile, writeStackFile } from './stack-file.js';
 import { WorkerStartError } from './worker-start-error.js';
-import { WorkerFleet } from './worker-processes.js';
+import { WorkerProcesses } from './worker-processes.js';
 
 export interface UpOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -24,7 +24,7 @@ export interface UpOptions {
 export interface RunningStack {
   /** Env that points any countd command at this stack. */
   readonly env: Record<string, string>;
-  readonly fleet: WorkerFleet;
+  readonly workers: WorkerProcesses;
   readonly local: LocalStack | undefined;
   /** Drains the workers (SIGTERM), then stops the Redis servers it started. True when all drained. */
   stop(): Promise<boolean>;
@@ -52,7 +52,7 @@ export async function bringUp(options: UpOptions): Promise<RunningStack> {
   const dataDirProblem = prepareDataDir(options.dataDir);
   if (dataDirProblem !== undefined) throw new ConfigError('--data-dir', dataDirProblem);
   let local: LocalStack | undefined;
-  let fleet: WorkerFleet | undefined;
+  let workers: WorkerProcesses | undefined;
   try {
     if (config.queue === undefined) {
       say(
@@ -62,24 +62,29 @@ export async function bringUp(options: UpOptions): Promise<RunningStack> {
       childEnv.COUNTD_QUEUE_URL = local.queue.url;
       childEnv.COUNTD_NODES = local.nodeSpec;
     }
-    fleet = new WorkerFleet(childEnv, options.dataDir, say, new Redactor(configSecrets(config)));
+    workers = new WorkerProcesses(
+      childEnv,
+      options.dataDir,
+      say,
+      new Redactor(configSecrets(config)),
+    );
     let metricsPort = config.metricsPort;
     if (metricsPort !== 0 && !(await isPortFree(config.metricsHost, metricsPort))) {
       say(`port ${metricsPort} is taken: the worker's /metrics goes on a free port instead`);
       metricsPort = 0;
     }
-    await fleet.start(options.workers, metricsPort);
+    await workers.start(options.workers, metricsPort);
     if (local !== undefined) {
       writeStackFile(options.dataDir, {
         pid: process.pid,
         queueUrl: childEnv.COUNTD_QUEUE_URL!,
         nodes: childEnv.COUNTD_NODES!,
-        metrics: fleet.metricsUrls(),
+        metrics: workers.metricsUrls(),
       });
     }
   } catch (err) {
-    // Whatever failed, nothing this start-up began may keep fleet.
-    await fleet?.stop();
+    // Whatever failed, nothing this start-up began may keep running.
+    await workers?.stop();
     await local?.stop();
     if (local !== undefined) removeStackFile(options.dataDir);
     if (err instanceof WorkerStartError && err.exitCode === EXIT_USAGE)
@@ -93,17 +98,17 @@ export async function bringUp(options: UpOptions): Promise<RunningStack> {
   say(`queue   ${redactUrl(stackEnv.COUNTD_QUEUE_URL)}`);
   say(`nodes   ${redactUrl(stackEnv.COUNTD_NODES).split(',').join('  ')}`);
   say(
-    `workers ${fleet.pids().length} (pids ${fleet.pids().join(', ')}), logs in ${options.dataDir}/worker-*.log`,
+    `workers ${workers.pids().length} (pids ${workers.pids().join(', ')}), logs in ${options.dataDir}/worker-*.log`,
   );
-  say(`metrics ${fleet.metricsUrls().join('  ')}`);
+  say(`metrics ${workers.metricsUrls().join('  ')}`);
   let stopping: Promise<boolean> | undefined;
   return {
     env: stackEnv,
-    fleet,
+    workers,
     local,
     stop: () =>
       (stopping ??= (async () => {
-        const codes = await fleet.stop();
+        const codes = await workers.stop();
         if (local !== undefined) {
           await local.stop();
           removeStackFile(options.dataDir);

@@ -28,7 +28,7 @@ export interface WorkerProcess {
  * Runs `count` workers as child processes (crash isolation, and each is a real `countd worker`
  * as in production). A worker that exits unexpectedly is restarted after a pause.
  */
-export class WorkerFleet {
+export class WorkerProcesses {
   private readonly procs: Array<{
     child: ChildProcess;
     metricsUrl?: string;

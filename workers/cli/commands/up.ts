@@ -38,7 +38,7 @@ ${CONFIG_FLAGS_HELP}
     });
     say('ready: try  npx countd incr page:home  and  npx countd get page:home  (Ctrl-C to stop)');
     const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
-    const poller = new StatusPoller(() => stack.fleet.metricsUrls());
+    const poller = new StatusPoller(() => stack.workers.metricsUrls());
     let lastPrinted = 0;
     while (!io.stopSignal.aborted) {
       await sleep(1000, undefined, { signal: io.stopSignal }).catch(() => undefined);
