@@ -2,52 +2,36 @@ import { ConfigError } from '../errors/index.js';
 import { clockSkewMargin } from './clock-skew.js';
 import type { NodeSpec } from './node-spec.js';
 import type { RedisConnection } from './redis-url.js';
-import { SETTINGS, type LogLevel, type SettingName } from './settings.js';
-
-/** The whole configuration, parsed once at the edge and frozen. */
-export interface CountdConfig {
-  readonly queue: RedisConnection | undefined;
-  readonly queueName: string;
-  readonly nodes: readonly NodeSpec[] | undefined;
-  readonly prefix: string;
-  readonly buckets: number;
-  readonly ringAlgorithm: 'ketama' | 'points';
-  readonly ringPoints: number;
-  readonly flushIntervalMs: number;
-  readonly concurrency: number;
-  readonly maxBufferCounters: number;
-  readonly maxBufferBytes: number;
-  readonly maxScriptCounters: number;
-  readonly flushParallelism: number;
-  readonly markerTtlSeconds: number;
-  readonly markerGraceSeconds: number;
-  readonly publishUpdates: boolean;
-  readonly shutdownTimeoutMs: number;
-  readonly lockDurationMs: number;
-  readonly maxClockSkewMs: number;
-  readonly metricsHost: string;
-  readonly metricsPort: number;
-  readonly logLevel: LogLevel;
-}
+import { SETTING_DEFAULTS } from './setting-defaults.js';
+import {
+  OTHER_VARIABLES,
+  SETTINGS,
+  TEST_VARIABLES,
+  type DefaultedSetting,
+  type SettingName,
+  type SettingValue,
+} from './settings.js';
 
 /**
- * Defaults come from the settings table's `defaultText` (what the README shows), parsed like a
- * value given by the user: one source, so the documented default is the applied one.
+ * The whole configuration, parsed once at the edge and frozen: one field per setting, of the
+ * type its parser returns (`queueUrl` parses to `queue`); a setting without a default may be
+ * undefined.
  */
-function defaults(): Record<string, unknown> {
-  const out: Record<string, unknown> = { queue: undefined, nodes: undefined };
-  for (const [key, setting] of Object.entries(SETTINGS) as [
-    SettingName,
-    (typeof SETTINGS)[SettingName],
-  ][]) {
-    if (setting.defaultText.startsWith('(')) continue; // "(none: ...)"
-    out[key] = setting.parse(setting.defaultText, `default of ${setting.env}`);
-  }
-  return out;
-}
+export type CountdConfig = { readonly [K in DefaultedSetting]: SettingValue<K> } & {
+  readonly [K in Exclude<SettingName, DefaultedSetting> as ConfigKey<K>]:
+    SettingValue<K> | undefined;
+};
+
+type ConfigKey<K extends SettingName> = K extends 'queueUrl' ? 'queue' : K;
 
 /** Names of the flags every command understands (`--queue-url`, `--nodes`, ...). */
 export const CONFIG_FLAGS: readonly string[] = Object.values(SETTINGS).map((s) => s.flag);
+
+const KNOWN_VARIABLES: ReadonlySet<string> = new Set([
+  ...Object.values(SETTINGS).map((s) => s.env),
+  ...OTHER_VARIABLES.map((v) => v.env),
+  ...TEST_VARIABLES,
+]);
 
 /**
  * Builds the config from environment variables, overridden by flags (`{ 'queue-url': '...' }`).
@@ -57,19 +41,12 @@ export function parseConfig(
   env: Readonly<Record<string, string | undefined>>,
   flags: Readonly<Record<string, string | undefined>> = {},
 ): CountdConfig {
-  const known = new Set<string>(Object.values(SETTINGS).map((s) => s.env));
-  const extra = [
-    'COUNTD_TEST_REDIS',
-    'COUNTD_TEST_REDIS_IMAGE',
-    'COUNTD_REDIS_SERVER',
-    'COUNTD_DATA_DIR',
-  ];
   for (const name of Object.keys(env)) {
-    if (name.startsWith('COUNTD_') && !known.has(name) && !extra.includes(name)) {
+    if (name.startsWith('COUNTD_') && !KNOWN_VARIABLES.has(name)) {
       throw new ConfigError(name, 'unknown setting (see the README for the COUNTD_* variables)');
     }
   }
-  const out = defaults();
+  const out: Record<string, unknown> = { queue: undefined, nodes: undefined, ...SETTING_DEFAULTS };
   const sources = new Map<SettingName, string>();
   for (const [key, setting] of Object.entries(SETTINGS) as [
     SettingName,

@@ -5,7 +5,19 @@ export {
   CONFIG_FLAGS,
   type CountdConfig,
 } from './countd-config.js';
-export { SETTINGS, type Setting, type SettingName, type LogLevel } from './settings.js';
+export {
+  SETTINGS,
+  OTHER_VARIABLES,
+  TEST_VARIABLES,
+  type Setting,
+  type SettingName,
+  type SettingValue,
+  type DefaultedSetting,
+  type OtherVariable,
+  type LogLevel,
+} from './settings.js';
+export { settingsTable } from './settings-table.js';
+export { SETTING_DEFAULTS, pickSettings, type SettingDefaults } from './setting-defaults.js';
 export {
   parseNodeList,
   validateNodeId,

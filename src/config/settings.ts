@@ -1,13 +1,21 @@
 import { ConfigError } from '../errors/index.js';
 import { parseNodeList, type NodeSpec } from './node-spec.js';
 import { parseRedisUrl, type RedisConnection } from './redis-url.js';
+import { assertKeyPrefix, assertQueueName } from '../validation/index.js';
 
 /** One configurable value: read from `env`, overridden by `--flag`. */
 export interface Setting<T> {
   readonly env: string;
   readonly flag: string;
-  /** Default as shown in the README; `undefined` means "not set". */
-  readonly defaultText: string;
+  /**
+   * The default, written as a user would set it and parsed like a value the user gave: the one
+   * place a default is written (the library's defaults and the README are derived from it).
+   * Absent: the value stays unset unless given.
+   */
+  readonly default?: string;
+  /** What the README's default column says when there is no default. */
+  readonly unset?: string;
+  /** Markdown, as the README's table shows it. */
   readonly description: string;
   parse(raw: string, source: string): T;
 }
@@ -38,9 +46,12 @@ function oneOf<T extends string>(values: readonly T[]) {
 }
 
 function keyPrefix(raw: string, source: string): string {
-  if (!/^[A-Za-z0-9_.{}-]{1,64}$/.test(raw)) {
-    throw new ConfigError(source, `"${raw}" must be 1-64 characters of [A-Za-z0-9_.{}-]`);
-  }
+  assertKeyPrefix(raw, source);
+  return raw;
+}
+
+function queueName(raw: string, source: string): string {
+  assertQueueName(raw, source);
   return raw;
 }
 
@@ -58,115 +69,117 @@ function bool(raw: string, source: string): boolean {
 }
 
 /**
- * Every setting of countd, in README order. The README table is generated from this list
- * (`countd help env`), so a setting cannot exist undocumented.
+ * Every setting of countd, in README order. The README table is this list as `countd help env`
+ * prints it (test/docs/readme.test.ts checks they are the same), so a setting cannot exist
+ * undocumented, nor with a default other than the one applied.
  */
 export const SETTINGS = {
   queueUrl: {
     env: 'COUNTD_QUEUE_URL',
     flag: 'queue-url',
-    defaultText: '(none: `countd up` starts a local Redis)',
+    unset: '(none: `countd up` starts a local Redis)',
     description:
-      'Redis holding the BullMQ queue: redis://[user:password@]host[:port][/db] or rediss://',
+      'Redis holding the BullMQ queue: `redis://[user:password@]host[:port][/db]` or `rediss://` (TLS)',
     parse: (raw: string, source: string): RedisConnection => parseRedisUrl(raw, source),
   },
   queueName: {
     env: 'COUNTD_QUEUE_NAME',
     flag: 'queue-name',
-    defaultText: 'countd',
+    default: 'countd',
     description: 'BullMQ queue name',
-    parse: keyPrefix,
+    parse: queueName,
   },
   nodes: {
     env: 'COUNTD_NODES',
     flag: 'nodes',
-    defaultText: '(none: `countd up` starts 3 local nodes)',
+    unset: '(none: `countd up` starts 3 local nodes)',
     description:
-      'storage nodes, id[:weight]=url,... e.g. a=redis://127.0.0.1:7001,b:2=redis://127.0.0.1:7002',
+      'storage nodes, `id[:weight]=url,...` e.g. `a=redis://127.0.0.1:7001,b:2=redis://127.0.0.1:7002`',
     parse: (raw: string, source: string): readonly NodeSpec[] => parseNodeList(raw, source),
   },
   prefix: {
     env: 'COUNTD_PREFIX',
     flag: 'prefix',
-    defaultText: 'countd',
+    default: 'countd',
     description: 'key prefix on storage nodes (part of the ring fingerprint)',
     parse: keyPrefix,
   },
   buckets: {
     env: 'COUNTD_BUCKETS',
     flag: 'buckets',
-    defaultText: '4096',
+    default: '4096',
     description: 'hashes per node that counters are spread over (part of the ring fingerprint)',
     parse: integer(1, 1 << 24),
   },
   ringAlgorithm: {
     env: 'COUNTD_RING_ALGORITHM',
     flag: 'ring-algorithm',
-    defaultText: 'ketama',
-    description: 'ketama (libketama-compatible) or points (configurable points per weight unit)',
+    default: 'ketama',
+    description:
+      '`ketama` (libketama-compatible) or `points` (configurable points per weight unit)',
     parse: oneOf(['ketama', 'points'] as const),
   },
   ringPoints: {
     env: 'COUNTD_RING_POINTS',
     flag: 'ring-points',
-    defaultText: '160',
-    description: 'points per weight unit in the points algorithm',
+    default: '160',
+    description: 'points per weight unit in the `points` algorithm',
     parse: integer(1, 10_000),
   },
   flushIntervalMs: {
     env: 'COUNTD_FLUSH_INTERVAL_MS',
     flag: 'flush-interval-ms',
-    defaultText: '1000',
+    default: '1000',
     description: 'how often the worker flushes its buffer',
     parse: integer(10, 3_600_000),
   },
   concurrency: {
     env: 'COUNTD_CONCURRENCY',
     flag: 'concurrency',
-    defaultText: '2000',
-    description: 'jobs a worker holds at once; must cover jobs/s x (flush interval + flush time)',
+    default: '2000',
+    description: 'jobs a worker holds at once; must cover jobs/s × (flush interval + flush time)',
     parse: integer(1, 100_000),
   },
   maxBufferCounters: {
     env: 'COUNTD_MAX_BUFFER_COUNTERS',
     flag: 'max-buffer-counters',
-    defaultText: '1000000',
+    default: '1000000',
     description: 'distinct buffered counters that trigger an early flush',
     parse: integer(1, 100_000_000),
   },
   maxBufferBytes: {
     env: 'COUNTD_MAX_BUFFER_BYTES',
     flag: 'max-buffer-bytes',
-    defaultText: '134217728',
+    default: '134217728',
     description:
-      'approximate buffer bytes that trigger an early flush; at twice this, the worker stops taking jobs',
+      'approximate buffer bytes that trigger an early flush; at twice this the worker stops taking jobs',
     parse: integer(1024, 64 * 1024 ** 3),
   },
   maxScriptCounters: {
     env: 'COUNTD_MAX_SCRIPT_COUNTERS',
     flag: 'max-script-counters',
-    defaultText: '5000',
+    default: '5000',
     description: 'HINCRBYs per atomic apply script, so one script never blocks a node for long',
     parse: integer(1, 1_000_000),
   },
   flushParallelism: {
     env: 'COUNTD_FLUSH_PARALLELISM',
     flag: 'flush-parallelism',
-    defaultText: '4',
+    default: '4',
     description: 'storage nodes flushed at once',
     parse: integer(1, 1024),
   },
   markerTtlSeconds: {
     env: 'COUNTD_MARKER_TTL_S',
     flag: 'marker-ttl-s',
-    defaultText: '86400',
+    default: '86400',
     description: 'lifetime of an "applied" job marker while its job is still held',
     parse: integer(60, 30 * 86_400),
   },
   markerGraceSeconds: {
     env: 'COUNTD_MARKER_GRACE_S',
     flag: 'marker-grace-s',
-    defaultText: '300',
+    default: '300',
     description:
       'marker lifetime after its job completed (covers producer retries of the same job id)',
     parse: integer(1, 86_400),
@@ -174,28 +187,28 @@ export const SETTINGS = {
   publishUpdates: {
     env: 'COUNTD_PUBLISH',
     flag: 'publish',
-    defaultText: 'true',
+    default: 'true',
     description: 'publish new values on each node for `watch`',
     parse: bool,
   },
   shutdownTimeoutMs: {
     env: 'COUNTD_SHUTDOWN_TIMEOUT_MS',
     flag: 'shutdown-timeout-ms',
-    defaultText: '30000',
+    default: '30000',
     description: 'drain deadline on SIGTERM/SIGINT; unflushed jobs are redelivered after it',
     parse: integer(100, 3_600_000),
   },
   lockDurationMs: {
     env: 'COUNTD_LOCK_DURATION_MS',
     flag: 'lock-duration-ms',
-    defaultText: '30000',
+    default: '30000',
     description: "job lock: a crashed worker's held jobs are redelivered after about this long",
     parse: integer(1000, 3_600_000),
   },
   maxClockSkewMs: {
     env: 'COUNTD_MAX_CLOCK_SKEW_MS',
     flag: 'max-clock-skew-ms',
-    defaultText: '1000',
+    default: '1000',
     description:
       'most the clocks of the queue Redis and a storage node differ by: an apply must reach its node this long before the job lock ends (below half the lock; unset, at most a quarter of it)',
     parse: integer(1, 1_800_000),
@@ -203,24 +216,60 @@ export const SETTINGS = {
   metricsHost: {
     env: 'COUNTD_METRICS_HOST',
     flag: 'metrics-host',
-    defaultText: '127.0.0.1',
-    description: 'address of /metrics, /healthz, /readyz',
+    default: '127.0.0.1',
+    description: 'address of `/metrics`, `/healthz`, `/readyz`',
     parse: host,
   },
   metricsPort: {
     env: 'COUNTD_METRICS_PORT',
     flag: 'metrics-port',
-    defaultText: '9464',
-    description: 'port of /metrics, /healthz, /readyz (0: pick a free port)',
+    default: '9464',
+    description: 'port of `/metrics`, `/healthz`, `/readyz` (0: pick a free port)',
     parse: integer(0, 65_535),
   },
   logLevel: {
     env: 'COUNTD_LOG_LEVEL',
     flag: 'log-level',
-    defaultText: 'info',
-    description: 'fatal, error, warn, info, debug, trace or silent',
+    default: 'info',
+    description: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`',
     parse: oneOf(LOG_LEVELS),
   },
 } as const satisfies Record<string, Setting<unknown>>;
 
 export type SettingName = keyof typeof SETTINGS;
+
+/** The value a setting parses to. */
+export type SettingValue<K extends SettingName> = ReturnType<(typeof SETTINGS)[K]['parse']>;
+
+/** The settings that have a default (the others stay unset unless given). */
+export type DefaultedSetting = {
+  [K in SettingName]: (typeof SETTINGS)[K] extends { readonly default: string } ? K : never;
+}[SettingName];
+
+/** A variable read outside parseConfig (by `countd up`, by the tests): a README row, no parser. */
+export interface OtherVariable {
+  readonly env: string;
+  /** Markdown of the README's flag and default columns. */
+  readonly flag: string;
+  readonly default: string;
+  readonly description: string;
+}
+
+/** Variables `countd up` reads itself; listed in the README table after the settings. */
+export const OTHER_VARIABLES: readonly OtherVariable[] = [
+  {
+    env: 'COUNTD_DATA_DIR',
+    flag: '`--data-dir` (up, demo)',
+    default: '`.countd`',
+    description: 'where `countd up` keeps its local Redis data and worker logs',
+  },
+  {
+    env: 'COUNTD_REDIS_SERVER',
+    flag: '—',
+    default: '`redis-server` from PATH',
+    description: 'the binary `countd up` and the tests start',
+  },
+];
+
+/** Variables only the test harness reads (docs/testing.md). */
+export const TEST_VARIABLES: readonly string[] = ['COUNTD_TEST_REDIS', 'COUNTD_TEST_REDIS_IMAGE'];

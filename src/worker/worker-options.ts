@@ -1,8 +1,18 @@
 import type { RedisOptions } from 'ioredis';
-import { clockSkewMargin } from '../config/index.js';
+import {
+  SETTING_DEFAULTS,
+  clockSkewMargin,
+  pickSettings,
+  requireQueue,
+  toRedisOptions,
+  type CountdConfig,
+  type DefaultedSetting,
+} from '../config/index.js';
+import { nodeConnections, ringFromConfig } from '../config/ring-from-config.js';
 import { ConfigError } from '../errors/index.js';
 import type { WorkerMetrics } from '../metrics/index.js';
 import type { NodeLocator } from '../storage/index.js';
+import { assertKeyPrefix, assertQueueName } from '../validation/index.js';
 
 /** The ring identity a fleet agrees on (see `ringFingerprint` in src/ring). */
 export interface FleetIdentity {
@@ -70,26 +80,58 @@ export interface CounterWorkerOptions {
   readonly metrics?: WorkerMetrics;
 }
 
+/** The options a setting configures: their defaults, and their values in a config, come from it. */
+const WORKER_SETTINGS = [
+  'queueName',
+  'prefix',
+  'buckets',
+  'flushIntervalMs',
+  'concurrency',
+  'maxBufferCounters',
+  'maxBufferBytes',
+  'maxScriptCounters',
+  'flushParallelism',
+  'markerTtlSeconds',
+  'markerGraceSeconds',
+  'publishUpdates',
+  'lockDurationMs',
+  'maxClockSkewMs',
+] as const satisfies ReadonlyArray<DefaultedSetting & keyof CounterWorkerOptions>;
+
 export const WORKER_DEFAULTS = Object.freeze({
-  queueName: 'countd',
-  prefix: 'countd',
-  buckets: 4096,
-  flushIntervalMs: 1000,
-  concurrency: 2000,
-  maxBufferCounters: 1_000_000,
-  maxBufferBytes: 128 * 1024 * 1024,
-  maxScriptCounters: 5000,
-  flushParallelism: 4,
-  markerTtlSeconds: 86_400,
-  markerGraceSeconds: 300,
-  publishUpdates: true,
+  ...pickSettings(SETTING_DEFAULTS, WORKER_SETTINGS),
+  // Library-only options (no setting): their one definition.
   publishChunk: 500,
-  lockDurationMs: 30_000,
-  maxClockSkewMs: 1000,
   commandTimeoutMs: 10_000,
   retryMinMs: 50,
   retryMaxMs: 5000,
 });
+
+/** What a config decides for every process of a deployment alike: queue, nodes, ring, layout. */
+type Topology = 'queue' | 'queueName' | 'nodes' | 'ring' | 'fleet' | 'prefix' | 'buckets';
+
+/** The options {@link workerOptionsFromConfig} takes over the config's: tuning, metrics. */
+export type WorkerConfigOverrides = Partial<Omit<CounterWorkerOptions, Topology>>;
+
+/**
+ * A worker's options from the deployment's config: its queue, the nodes and ring (and the
+ * fleet identity that proves every worker uses the same), the layout and the tuning settings;
+ * `overrides` replace the config's tuning (library-only options, metrics, ...).
+ */
+export function workerOptionsFromConfig(
+  config: CountdConfig,
+  overrides: WorkerConfigOverrides = {},
+): Readonly<CounterWorkerOptions> {
+  const { ring, fleet } = ringFromConfig(config);
+  return resolveWorkerOptions({
+    ...pickSettings(config, WORKER_SETTINGS),
+    ...stripUndefined(overrides),
+    queue: toRedisOptions(requireQueue(config)),
+    nodes: nodeConnections(config),
+    ring,
+    fleet,
+  });
+}
 
 type Required = 'queue' | 'nodes' | 'ring';
 
@@ -124,6 +166,8 @@ export function resolveWorkerOptions(
       throw new ConfigError(key, `must be a positive integer, got ${String(value)}`);
     }
   }
+  assertQueueName(merged.queueName, 'queueName');
+  assertKeyPrefix(merged.prefix, 'prefix');
   if (merged.nodes.length === 0)
     throw new ConfigError('nodes', 'at least one storage node is needed');
   const skew = clockSkewMargin(

@@ -40,7 +40,11 @@ const BAD_VALUES: Record<SettingName, Array<[string, RegExp]>> = {
     ['a=redis://h:1,a=redis://h:2', /node id "a" appears twice/],
     ['a b=redis://h:1', /must match \[A-Za-z0-9_.-\]\+/],
   ],
-  prefix: [['my prefix', /must be 1-64 characters of \[A-Za-z0-9_.\{\}-\]/]],
+  prefix: [
+    ['my prefix', /"my prefix" must be 1-64 characters of \[A-Za-z0-9_.:\{\}-\]/],
+    ['a*', /must be 1-64 characters/],
+    ['x'.repeat(65), /must be 1-64 characters/],
+  ],
   buckets: [
     ['0', /0 is out of range \(expected 1\.\.16777216\)/],
     ['many', /"many" is not an integer \(expected 1\.\.16777216\)/],
@@ -112,8 +116,8 @@ describe('parseConfig', () => {
   it('documents a default for every setting that matches what parseConfig gives', () => {
     const config = parseConfig({}) as unknown as Record<string, unknown>;
     for (const [key, setting] of Object.entries(SETTINGS)) {
-      if (key === 'queueUrl' || key === 'nodes') continue;
-      expect(String(config[key]), key).toBe(setting.defaultText);
+      if (!('default' in setting)) continue;
+      expect(String(config[key]), key).toBe(setting.default);
     }
   });
 
