@@ -11,9 +11,13 @@ import {
   QueueUnavailableError,
 } from '../errors/index.js';
 import { JOB_NAME, PAYLOAD_VERSION, type JobPayload } from '../jobs/index.js';
+import { backoffDelay, type Backoff } from '../retry/index.js';
 import { counterNameProblem, deltaProblem } from '../validation/index.js';
 import { Batch } from './batch.js';
 import { resolveProducerOptions, type ProducerOptions } from './producer-options.js';
+
+// Equal jitter: every pause keeps growing, so the attempts spread over the whole deadline.
+const ADD_RETRY: Backoff = { minMs: 50, maxMs: 2000, jitter: 'equal' };
 
 export interface ProducerEvents {
   /** A batch could not be confirmed by the queue; its increments' promises reject with the same error. */
@@ -187,7 +191,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
       } catch (err) {
         lastError = err;
       }
-      const pause = Math.min(2000, 50 * 2 ** Math.min(attempt - 1, 10)) * (0.5 + Math.random() / 2);
+      const pause = backoffDelay(attempt, ADD_RETRY);
       if (Date.now() + pause >= deadline) break;
       await sleep(pause);
     }

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { CountdError, StorageError } from '../errors/index.js';
+import { closeConnection } from '../redis/index.js';
 
 /** Timeouts a node connection is made with. */
 export interface NodeClientSettings {
@@ -83,11 +84,6 @@ export class NodeClient {
     this.closed = true;
     const redis = this.redis;
     this.redis = undefined;
-    if (redis === undefined) return;
-    if (redis.status === 'ready') {
-      await redis.quit().catch(() => redis.disconnect());
-    } else {
-      redis.disconnect();
-    }
+    if (redis !== undefined) await closeConnection(redis);
   }
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
+import { closeConnection } from '../redis/index.js';
 import type { ReaderNode } from './reader-options.js';
 
 export interface UpdateSubscriberEvents {
@@ -85,11 +86,7 @@ export class UpdateSubscriber extends EventEmitter<UpdateSubscriberEvents> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.subscribedNow = false;
-      if (this.redis.status === 'ready') {
-        await this.redis.quit().catch(() => this.redis.disconnect());
-      } else {
-        this.redis.disconnect();
-      }
+      await closeConnection(this.redis);
     })();
     return this.closing;
   }

@@ -31,8 +31,11 @@ export class FlushBuffer {
     this.perNode = new Int32Array(nodeCount);
   }
 
-  /** Adds every pair of a job and sets its number of node parts. */
-  add(job: HeldJob): void {
+  /**
+   * Adds every pair of a job; returns the nodes it has a part on (the caller records them on
+   * the job: the buffer only reads jobs).
+   */
+  add(job: HeldJob): number[] {
     const seq = ++this.jobSeq;
     const pairs = job.payload.c;
     // Each pair's node, looked up once, before anything changes: the seal check needs the
@@ -57,7 +60,7 @@ export class FlushBuffer {
         this.open[n] = new FlushGroup();
       }
     }
-    let parts = 0;
+    const nodes: number[] = [];
     for (let i = 0; i < pairs.length; i++) {
       const [name, delta] = pairs[i]!;
       const n = pairNodes[i]!;
@@ -70,12 +73,11 @@ export class FlushBuffer {
       if (this.lastJobSeq[n] !== seq) {
         this.lastJobSeq[n] = seq;
         group.jobs.push(job);
-        job.nodes.push(n);
-        parts++;
+        nodes.push(n);
       }
     }
-    job.pendingParts = parts;
     this.pendingJobCount++;
+    return nodes;
   }
 
   /** Removes and returns the groups of node `n` (sealed first, then the open one). */

@@ -21,14 +21,7 @@ export class FlushGroup {
 
   /** Adds a delta; returns the bytes the buffer grew by (0 when the counter was already here). */
   add(name: string, delta: number): number {
-    const current = this.deltas.get(name);
-    if (current !== undefined) {
-      const sum = current + delta;
-      if (Number.isSafeInteger(sum)) this.deltas.set(name, sum);
-      else this.spill.push([name, delta]);
-      return 0;
-    }
-    this.deltas.set(name, delta);
+    if (!this.sum(name, delta)) return 0;
     const bytes = name.length * 2 + ENTRY_OVERHEAD_BYTES;
     this.accountedCounters++;
     this.accountedBytes += bytes;
@@ -52,12 +45,22 @@ export class FlushGroup {
     for (const job of jobs) {
       this.jobs.push(job);
       for (const [name, delta] of job.payload.c) {
-        if (!onNode(name)) continue;
-        const current = this.deltas.get(name);
-        if (current === undefined) this.deltas.set(name, delta);
-        else if (Number.isSafeInteger(current + delta)) this.deltas.set(name, current + delta);
-        else this.spill.push([name, delta]);
+        // The buffer's figures keep what the group first added: release gives back exactly that.
+        if (onNode(name)) this.sum(name, delta);
       }
     }
+  }
+
+  /** Sums `delta` into the counter's delta, or spills it; true when the counter is new here. */
+  private sum(name: string, delta: number): boolean {
+    const current = this.deltas.get(name);
+    if (current === undefined) {
+      this.deltas.set(name, delta);
+      return true;
+    }
+    const sum = current + delta;
+    if (Number.isSafeInteger(sum)) this.deltas.set(name, sum);
+    else this.spill.push([name, delta]);
+    return false;
   }
 }

@@ -2,10 +2,11 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { WorkerMetrics } from '../metrics/index.js';
-import { NodeIdentityError } from '../errors/index.js';
+import { backoffDelay, type Backoff } from '../retry/index.js';
+import { classifyFlushError, type FlushErrorReason } from './classify-flush-error.js';
 import type { FlushBuffer } from './flush-buffer.js';
 import type { FlushGroup } from './flush-group.js';
-import type { HeldJob } from './held-job.js';
+import type { HeldJob, UnappliedIncrement } from './held-job.js';
 import type { JobLeases } from './job-leases.js';
 import type { NodeIdentities } from './node-identities.js';
 import type { NodeWriter, RefusalRecord } from './node-writer.js';
@@ -13,8 +14,8 @@ import type { NodeWriter, RefusalRecord } from './node-writer.js';
 export interface FlusherOptions {
   /** Storage nodes applied to at once. */
   readonly parallelism: number;
-  readonly retryMinMs: number;
-  readonly retryMaxMs: number;
+  /** Spacing of the retries of a failed apply. */
+  readonly retry: Backoff;
   /** Markers shrunk per apply at most, so the shrink list never makes a script large. */
   readonly maxShrinkPerApply: number;
 }
@@ -23,10 +24,18 @@ export interface FlusherOptions {
 export interface FlusherContext {
   readonly leases: JobLeases;
   readonly identities: NodeIdentities;
-  /** Every part of `job` is durable (or refused): complete or fail it. */
-  jobDone(job: HeldJob): void;
-  /** `job` turned out to be another worker's: let it go without completing it. */
-  jobLost(job: HeldJob): void;
+  /** The owner of the held jobs' state, told what became of their parts. */
+  readonly jobs: HeldJobOutcomes;
+}
+
+/** What the flusher reports about held jobs; the jobs' owner decides what follows. */
+export interface HeldJobOutcomes {
+  /** One part of `job` is durable (or refused); after the last one the job is completed or failed. */
+  partApplied(job: HeldJob): void;
+  /** A node refused these increments of `job`: it fails with them once its parts are done. */
+  refused(job: HeldJob, increments: readonly UnappliedIncrement[]): void;
+  /** `jobs` turned out to be another worker's: let them go without completing them. */
+  lost(jobs: readonly HeldJob[]): void;
 }
 
 /** Events: `flushed` ({ node, counters, commands, jobs, seconds }), `error` (flush attempt failed, retried). */
@@ -50,7 +59,6 @@ export class Flusher extends EventEmitter<FlusherEvents> {
   private readonly running: Array<Promise<void> | undefined>;
   private readonly requested: boolean[];
   private readonly shrink: string[][];
-  private abandoned = false;
   private readonly abandon$ = new AbortController();
   private applySeq = 0;
   private readonly applyPrefix = Math.random().toString(36).slice(2, 10);
@@ -85,8 +93,11 @@ export class Flusher extends EventEmitter<FlusherEvents> {
    * be redelivered by the queue). Used when the shutdown deadline passes.
    */
   abandon(): void {
-    this.abandoned = true;
     this.abandon$.abort();
+  }
+
+  private get abandoned(): boolean {
+    return this.abandon$.signal.aborted;
   }
 
   private flushNode(n: number): Promise<void> {
@@ -116,10 +127,13 @@ export class Flusher extends EventEmitter<FlusherEvents> {
     const started = performance.now();
     const shrink = this.shrink[n]!.splice(0, this.options.maxShrinkPerApply);
     let attempt = 0;
-    const failed = async (error: Error & { node?: string; attempt?: number }) => {
+    const failed = async (
+      error: Error & { node?: string; attempt?: number },
+      reason: FlushErrorReason = classifyFlushError(error),
+    ) => {
       attempt++;
       Object.assign(error, { node, attempt });
-      this.metrics?.flushErrors.inc({ node, reason: classify(error) });
+      this.metrics?.flushErrors.inc({ node, reason });
       this.emit('error', error);
       if (!this.abandoned) await this.backoff(attempt);
     };
@@ -152,6 +166,7 @@ export class Flusher extends EventEmitter<FlusherEvents> {
             `lease ended before the apply ran (node clock ${outcome.nodeNow}, deadline ` +
               `${outcome.deadline}): the worker was stopped or the node was slow; claiming again`,
           ),
+          'lease',
         );
         continue;
       }
@@ -179,7 +194,7 @@ export class Flusher extends EventEmitter<FlusherEvents> {
         jobs: group.jobs.length,
         seconds,
       });
-      for (const job of group.jobs) this.partDone(job);
+      for (const job of group.jobs) this.context.jobs.partApplied(job);
       break;
     }
     // Shrink requests not sent (abandoned) are dropped: those markers simply keep their long TTL.
@@ -196,10 +211,7 @@ export class Flusher extends EventEmitter<FlusherEvents> {
   }
 
   private loseJobs(jobs: readonly HeldJob[]): void {
-    for (const job of jobs) {
-      job.lost = true;
-      this.context.jobLost(job);
-    }
+    this.context.jobs.lost(jobs);
     this.emit('lost', { jobs: jobs.map((job) => job.id) });
   }
 
@@ -222,16 +234,18 @@ export class Flusher extends EventEmitter<FlusherEvents> {
       if (refused === undefined) {
         // The record of what that apply refused expired (it lives as long as a marker does):
         // say so rather than complete the job as if all was applied.
-        job.unapplied.push({
-          name: '?',
-          delta: 0,
-          node,
-          error: 'its part was applied earlier; what that apply refused is no longer known',
-        });
+        this.context.jobs.refused(job, [
+          {
+            name: '?',
+            delta: 0,
+            node,
+            error: 'its part was applied earlier; what that apply refused is no longer known',
+          },
+        ]);
       } else if (refused.size > 0) {
         this.recordUnapplied(job, n, node, refused);
       }
-      this.partDone(job);
+      this.context.jobs.partApplied(job);
     }
   }
 
@@ -255,26 +269,21 @@ export class Flusher extends EventEmitter<FlusherEvents> {
       this.emit('refused', { node, counter, error, jobs: jobsOf.get(counter) ?? [] });
   }
 
-  /** Adds to `job.unapplied` its pairs on node `n` that `refused` names; returns their names. */
+  /** Reports `job`'s pairs on node `n` that `refused` names as unapplied; returns their names. */
   private recordUnapplied(
     job: HeldJob,
     n: number,
     node: string,
     refused: ReadonlyMap<string, string>,
   ): string[] {
-    const names: string[] = [];
+    const unapplied: UnappliedIncrement[] = [];
     for (const [name, delta] of job.payload.c) {
       const error = refused.get(name);
       if (error === undefined || this.nodeIndexOf(name) !== n) continue;
-      job.unapplied.push({ name, delta, node, error });
-      names.push(name);
+      unapplied.push({ name, delta, node, error });
     }
-    return names;
-  }
-
-  private partDone(job: HeldJob): void {
-    if (!job.partApplied()) return;
-    this.context.jobDone(job);
+    if (unapplied.length > 0) this.context.jobs.refused(job, unapplied);
+    return unapplied.map((u) => u.name);
   }
 
   /**
@@ -287,40 +296,8 @@ export class Flusher extends EventEmitter<FlusherEvents> {
   }
 
   private async backoff(attempt: number): Promise<void> {
-    const { retryMinMs, retryMaxMs } = this.options;
-    const ceiling = Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(attempt - 1, 20));
-    // Full jitter: workers that lost the same node do not retry in lockstep.
-    const ms = retryMinMs + Math.random() * (ceiling - retryMinMs);
+    const ms = backoffDelay(attempt, this.options.retry);
+    // Abandoning cuts the wait short: the shutdown deadline does not wait for a retry.
     await sleep(ms, undefined, { signal: this.abandon$.signal }).catch(() => undefined);
   }
-}
-
-/** Every value {@link classify} returns: the bounded label set of flush_errors_total{reason}. */
-export const FLUSH_ERROR_REASONS = [
-  'timeout',
-  'connection',
-  'oom',
-  'busy',
-  'readonly',
-  'loading',
-  'auth',
-  'identity',
-  'lease',
-  'other',
-] as const;
-
-/** A short, bounded label for flush_errors_total{reason}. */
-export function classify(error: Error): string {
-  if (error instanceof NodeIdentityError) return 'identity';
-  if (error.message.startsWith('lease ended')) return 'lease';
-  const text = `${(error as { code?: string }).code ?? ''} ${error.message}`;
-  if (/timed out|timeout/i.test(text)) return 'timeout';
-  if (/ECONNREFUSED|ECONNRESET|EPIPE|closed|writeable|ENOTFOUND|EHOSTUNREACH|connect/i.test(text))
-    return 'connection';
-  if (/^\s*OOM|\bOOM\b/.test(text)) return 'oom';
-  if (/\bBUSY\b/.test(text)) return 'busy';
-  if (/READONLY/.test(text)) return 'readonly';
-  if (/LOADING/.test(text)) return 'loading';
-  if (/NOAUTH|WRONGPASS|NOPERM/.test(text)) return 'auth';
-  return 'other';
 }

@@ -20,19 +20,17 @@ export interface UnappliedIncrement {
  * A job taken from the queue and not yet durable everywhere. Its processor promise stays
  * pending until every node part is applied: a crash before that leaves the job to BullMQ's
  * stalled-job redelivery, so an acknowledged increment is never lost.
+ *
+ * Everyone may read its state; only `HeldJobLifecycle` changes it (the methods below),
+ * so what a job's parts, refusals and fate are has one writer. Its lease is not here: the
+ * lease is `JobLeases`'s state.
  */
 export class HeldJob {
-  /** Node parts not yet applied. */
-  pendingParts = 0;
-  /** Increments of this job a node refused (overflow, wrong type): the job fails with them. */
-  readonly unapplied: UnappliedIncrement[] = [];
-  /** Indexes of the nodes this job has a part on (set by the buffer). */
-  readonly nodes: number[] = [];
-  /** The last claim of this job: its deadline (queue Redis clock) and when it was asked (local). */
-  lease: { readonly deadline: number; readonly at: number } | undefined;
-  /** Set once a claim found the job's lock gone: another worker owns it; nothing more is applied. */
-  lost = false;
   readonly done: Promise<void>;
+  private partNodes: readonly number[] = [];
+  private pending = 0;
+  private readonly refused: UnappliedIncrement[] = [];
+  private isLost = false;
   private settle!: (error?: Error) => void;
   private settled = false;
 
@@ -59,10 +57,45 @@ export class HeldJob {
     return this.ownership.instance;
   }
 
+  /** Indexes of the nodes this job has a part on. */
+  get nodes(): readonly number[] {
+    return this.partNodes;
+  }
+
+  /** Node parts not yet applied. */
+  get pendingParts(): number {
+    return this.pending;
+  }
+
+  /** Increments of this job a node refused (overflow, wrong type): the job fails with them. */
+  get unapplied(): readonly UnappliedIncrement[] {
+    return this.refused;
+  }
+
+  /** True once a claim found the job's lock gone: another worker owns it; nothing more is applied. */
+  get lost(): boolean {
+    return this.isLost;
+  }
+
+  /** The job's parts are buffered for `nodes`. */
+  placed(nodes: readonly number[]): void {
+    this.partNodes = nodes;
+    this.pending = nodes.length;
+  }
+
   /** One node part is durable; true when it was the last one. */
   partApplied(): boolean {
-    this.pendingParts--;
-    return this.pendingParts === 0 && !this.lost;
+    this.pending--;
+    return this.pending === 0 && !this.isLost;
+  }
+
+  /** A node refused these increments of the job. */
+  addUnapplied(increments: readonly UnappliedIncrement[]): void {
+    for (const increment of increments) this.refused.push(increment);
+  }
+
+  markLost(): void {
+    this.isLost = true;
   }
 
   /** Settles the processor promise once; later calls do nothing. */

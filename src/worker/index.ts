@@ -5,5 +5,5 @@ export {
   type CounterWorkerOptions,
   type FleetIdentity,
 } from './worker-options.js';
-export { classify as classifyFlushError } from './flusher.js';
+export { classifyFlushError } from './classify-flush-error.js';
 export { acceptNode, type AcceptedNode } from './node-identities.js';

@@ -24,6 +24,15 @@ export interface Lease {
  * is refused there, so it can never land after another worker took the jobs over.
  */
 export class JobLeases {
+  /**
+   * The last claim of each job: its deadline (queue Redis clock) and when it was asked (local).
+   * Weak: a job let go (completed, failed, lost) needs no clean-up here.
+   */
+  private readonly leases = new WeakMap<
+    HeldJob,
+    { readonly deadline: number; readonly at: number }
+  >();
+
   constructor(
     private readonly queue: Redis,
     private readonly stalledKey: string,
@@ -43,19 +52,23 @@ export class JobLeases {
   async cover(jobs: readonly HeldJob[]): Promise<Lease> {
     const now = performance.now();
     const half = (this.lockDurationMs - this.maxClockSkewMs) / 2;
-    const stale = jobs.filter((job) => job.lease === undefined || now - job.lease.at > half);
+    const stale = jobs.filter((job) => {
+      const lease = this.leases.get(job);
+      return lease === undefined || now - lease.at > half;
+    });
     const lost = stale.length > 0 ? await this.claim(stale) : [];
     // A lost job's lease is cleared by claim(): the remaining leases bound the deadline.
     let deadline = Infinity;
     for (const job of jobs) {
-      if (job.lease !== undefined) deadline = Math.min(deadline, job.lease.deadline);
+      const lease = this.leases.get(job);
+      if (lease !== undefined) deadline = Math.min(deadline, lease.deadline);
     }
     return { deadline, lost };
   }
 
   /** Forgets the leases of `jobs`: a node said their deadline passed; the next cover claims them. */
   expire(jobs: readonly HeldJob[]): void {
-    for (const job of jobs) job.lease = undefined;
+    for (const job of jobs) this.leases.delete(job);
   }
 
   private async claim(jobs: readonly HeldJob[]): Promise<HeldJob[]> {
@@ -75,10 +88,10 @@ export class JobLeases {
     const out: HeldJob[] = [];
     for (const job of jobs) {
       if (lost.has(job)) {
-        job.lease = undefined;
+        this.leases.delete(job);
         out.push(job);
       } else {
-        job.lease = { deadline, at: asked };
+        this.leases.set(job, { deadline, at: asked });
       }
     }
     return out;

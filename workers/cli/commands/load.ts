@@ -7,6 +7,7 @@ import {
   type RedisConnection,
 } from '../../../src/config/index.js';
 import { ProducerMetrics } from '../../../src/metrics/index.js';
+import { closeConnection } from '../../../src/redis/index.js';
 import { PRODUCER_DEFAULTS, Producer } from '../../../src/producer/index.js';
 import { startOpsServer } from '../../process/ops-server.js';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -231,7 +232,7 @@ async function pingQueue(queue: RedisConnection): Promise<string | undefined> {
   } catch (err) {
     return cause ?? (err instanceof Error ? err.message : String(err));
   } finally {
-    redis.disconnect();
+    await closeConnection(redis);
   }
 }
 

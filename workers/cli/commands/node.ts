@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { parseConfig, requireQueue, toRedisOptions } from '../../../src/config/index.js';
 import { NodeIdentityError } from '../../../src/errors/index.js';
 import { CountdKeys } from '../../../src/keys/index.js';
+import { closeConnection } from '../../../src/redis/index.js';
 import { acceptNode } from '../../../src/worker/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
@@ -72,8 +73,7 @@ ${CONFIG_FLAGS_HELP}
       }
       throw err;
     } finally {
-      queue.disconnect();
-      node.disconnect();
+      await Promise.all([closeConnection(queue), closeConnection(node)]);
     }
   },
 };

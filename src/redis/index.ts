@@ -1,0 +1,1 @@
+export { closeConnection } from './close-connection.js';

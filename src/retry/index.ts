@@ -1,0 +1,1 @@
+export { backoffDelay, type Backoff } from './backoff-delay.js';

@@ -1,0 +1,77 @@
+/** The limits that decide when the worker flushes early and when it stops taking jobs. */
+export interface BackpressureLimits {
+  readonly maxBufferCounters: number;
+  /** A flush is due at this many bytes; at twice as many the worker stops taking jobs. */
+  readonly maxBufferBytes: number;
+  /** Jobs held at once (BullMQ's concurrency). */
+  readonly concurrency: number;
+}
+
+/** What is buffered and held right now. */
+export interface BufferLoad {
+  readonly counters: number;
+  /** Buffered counters' and held jobs' bytes together. */
+  readonly bytes: number;
+  /** Jobs taken since the last flush started. */
+  readonly jobsSinceFlush: number;
+}
+
+/** What backpressure acts on. */
+export interface BackpressureControl {
+  /** Starts a flush of everything buffered. */
+  flush(): void;
+  /** Stops taking jobs from the queue (the jobs being processed go on). */
+  pause(): void;
+  resume(): void;
+}
+
+/**
+ * When to flush before the interval and when to stop taking jobs. Memory stays bounded
+ * whatever a node does: past twice the byte limit the queue keeps the jobs until the buffer
+ * drains below the limit; the gap between the two keeps the worker from pausing and resuming
+ * on every job.
+ */
+export class Backpressure {
+  private paused = false;
+  private stopped = false;
+
+  constructor(
+    private readonly limits: BackpressureLimits,
+    private readonly control: BackpressureControl,
+  ) {}
+
+  /** A job was taken: flushes when a limit is reached, pauses at twice the byte limit. */
+  taken(load: BufferLoad): void {
+    if (this.flushDue(load)) this.control.flush();
+    if (!this.paused && load.bytes >= 2 * this.limits.maxBufferBytes) {
+      this.paused = true;
+      this.control.pause();
+    }
+  }
+
+  /** Jobs were let go: takes jobs again once below the byte limit, unless stopping. */
+  released(load: Pick<BufferLoad, 'bytes'>): void {
+    if (this.paused && !this.stopped && load.bytes < this.limits.maxBufferBytes) {
+      this.paused = false;
+      this.control.resume();
+    }
+  }
+
+  /** The worker is closing: it never resumes taking jobs. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /**
+   * Half the concurrency taken since the last flush triggers one: held jobs then complete
+   * before BullMQ runs out of slots to hand out more.
+   */
+  private flushDue(load: BufferLoad): boolean {
+    const { maxBufferCounters, maxBufferBytes, concurrency } = this.limits;
+    return (
+      load.counters >= maxBufferCounters ||
+      load.bytes >= maxBufferBytes ||
+      load.jobsSinceFlush >= Math.max(1, Math.floor(concurrency / 2))
+    );
+  }
+}

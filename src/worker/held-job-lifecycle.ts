@@ -1,0 +1,200 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { MalformedJobError } from '../errors/index.js';
+import { incrementCount, jobInstance, parseJobPayload, type JobPayload } from '../jobs/index.js';
+import type { WorkerMetrics } from '../metrics/index.js';
+import { asError } from './as-error.js';
+import type { FlushBuffer } from './flush-buffer.js';
+import type { HeldJobOutcomes } from './flusher.js';
+import { HeldJob, type UnappliedIncrement } from './held-job.js';
+import { HeldJobs } from './held-jobs.js';
+import { unappliedReason } from './unapplied-reason.js';
+
+const SHUTDOWN_RELEASE = 'released at the shutdown deadline; redelivered once its lock expires';
+const LOST = 'its lock expired while this worker held it: another worker owns it now';
+
+// Rough heap cost of one held [name, delta] pair beyond the name's characters.
+const PAIR_OVERHEAD_BYTES = 56;
+
+/** What the lifecycle tells the worker around it. */
+export interface HeldJobHooks {
+  /** A job was taken and buffered: limits may be reached. */
+  held(): void;
+  /** A held job was let go (done or lost): room may have been made. */
+  released(): void;
+  /** The queue confirmed `jobId` completed or failed: its markers on `nodes` may shrink. */
+  confirmed(jobId: string, nodes: readonly number[]): void;
+  jobFailed(event: { jobId: string; reason: string }): void;
+  queueError(error: Error): void;
+}
+
+export interface HeldJobLifecycleSettings {
+  /** BullMQ's lock key of a job id. */
+  readonly lockKeyOf: (jobId: string) => string;
+  readonly lockDurationMs: number;
+  readonly metrics?: WorkerMetrics;
+}
+
+/**
+ * A job's life in this worker: received from BullMQ, held (its processor promise pending)
+ * while its parts are flushed, then completed, failed with what a node refused, or let go when
+ * another worker owns it. The one writer of {@link HeldJob} state: the flusher reports what
+ * became of parts ({@link HeldJobOutcomes}) and this decides what follows.
+ */
+export class HeldJobLifecycle implements HeldJobOutcomes {
+  private readonly heldJobs = new HeldJobs();
+  /** Jobs done here whose completion the queue has not confirmed yet: id -> nodes of its parts. */
+  private readonly completing = new Map<string, { nodes: readonly number[]; at: number }>();
+  private abandoned = false;
+
+  constructor(
+    private readonly buffer: FlushBuffer,
+    private readonly settings: HeldJobLifecycleSettings,
+    private readonly hooks: HeldJobHooks,
+  ) {}
+
+  /** Jobs currently held (not yet durable everywhere). */
+  get count(): number {
+    return this.heldJobs.count;
+  }
+
+  /** Approximate heap bytes of the held jobs' payloads. */
+  get bytes(): number {
+    return this.heldJobs.bytes;
+  }
+
+  /** Age of the oldest increment held; 0 when none is. */
+  oldestAgeSeconds(): number {
+    return this.heldJobs.oldestAgeSeconds();
+  }
+
+  /** BullMQ's processor: settles once the job's increments are durable (or refused, or lost). */
+  async receive(job: Job, token: string | undefined): Promise<void> {
+    // A job handed out while the shutdown deadline passed is released like the held ones.
+    if (this.abandoned) throw new WaitingError(SHUTDOWN_RELEASE);
+    const metrics = this.settings.metrics;
+    metrics?.jobsReceived.inc();
+    const jobId = job.id ?? `${job.name}-unknown`;
+    let payload: JobPayload;
+    try {
+      payload = parseJobPayload(job.data, jobId);
+    } catch (err) {
+      const reason = err instanceof MalformedJobError ? err.reason : String(err);
+      metrics?.jobsFailed.inc({ reason: 'malformed' });
+      this.hooks.jobFailed({ jobId, reason });
+      throw new UnrecoverableError(err instanceof Error ? err.message : reason);
+    }
+    metrics?.incrementsReceived.inc(incrementCount(payload));
+    if (payload.c.length === 0) return;
+    let bytes = 0;
+    for (const [name] of payload.c) bytes += name.length * 2 + PAIR_OVERHEAD_BYTES;
+    const held = new HeldJob(jobId, payload, bytes, {
+      token: token ?? '',
+      lockKey: this.settings.lockKeyOf(jobId),
+      instance: jobInstance(job.data, { id: jobId, timestamp: job.timestamp }),
+    });
+    held.placed(this.buffer.add(held));
+    this.heldJobs.add(held);
+    this.hooks.held();
+    try {
+      await held.done;
+    } catch (err) {
+      if (held.unapplied.length > 0) await this.recordUnapplied(job, payload, held);
+      throw err;
+    }
+  }
+
+  partApplied(job: HeldJob): void {
+    if (job.partApplied()) this.done(job);
+  }
+
+  refused(job: HeldJob, increments: readonly UnappliedIncrement[]): void {
+    job.addUnapplied(increments);
+  }
+
+  /** Held jobs are another worker's now: forget them without completing or failing them. */
+  lost(jobs: readonly HeldJob[]): void {
+    for (const job of jobs) {
+      job.markLost();
+      this.heldJobs.remove(job);
+      this.settings.metrics?.jobsLost.inc();
+      // WaitingError: BullMQ leaves the job alone (it is active under the new owner's lock).
+      job.finish(new WaitingError(LOST));
+      this.hooks.released();
+    }
+  }
+
+  /** BullMQ's `completed` and `failed` events: the queue confirmed the job is done. */
+  settled(job: Job | undefined): void {
+    const id = job?.id;
+    const entry = id === undefined ? undefined : this.completing.get(id);
+    if (entry === undefined || id === undefined) return;
+    this.completing.delete(id);
+    this.hooks.confirmed(id, entry.nodes);
+  }
+
+  /**
+   * The shutdown deadline passed: releases every held job (and any handed out later) without
+   * completing or failing it. On a WaitingError BullMQ leaves the job active and stops renewing
+   * its lock, so its stalled check redelivers it (the markers make that safe for parts already
+   * applied).
+   */
+  releaseAll(): void {
+    this.abandoned = true;
+    for (const job of this.heldJobs.jobs()) job.finish(new WaitingError(SHUTDOWN_RELEASE));
+  }
+
+  private done(job: HeldJob): void {
+    const metrics = this.settings.metrics;
+    this.heldJobs.remove(job);
+    this.awaitConfirmation(job);
+    this.hooks.released();
+    metrics?.lag.observe(Math.max(0, Date.now() - job.payload.t) / 1000);
+    if (job.unapplied.length === 0) {
+      metrics?.incrementsFlushed.inc(incrementCount(job.payload));
+      job.finish();
+      return;
+    }
+    const applied = job.payload.c.length - job.unapplied.length;
+    metrics?.incrementsFlushed.inc(Math.max(0, applied));
+    metrics?.jobsFailed.inc({ reason: 'refused' });
+    const reason = unappliedReason(job.unapplied);
+    this.hooks.jobFailed({ jobId: job.id, reason });
+    job.finish(new UnrecoverableError(reason));
+  }
+
+  /**
+   * Markers shrink only once the queue confirmed the completion (see `Flusher.shrinkMarkers`),
+   * so the job's nodes are kept until then.
+   */
+  private awaitConfirmation(job: HeldJob): void {
+    const now = performance.now();
+    // A completion that never got through leaves its entry; it goes once far past the lock
+    // (the job was redelivered by then, and its markers keep their long TTL: no harm).
+    for (const [id, entry] of this.completing) {
+      if (now - entry.at < 4 * this.settings.lockDurationMs) break;
+      this.completing.delete(id);
+    }
+    this.completing.set(job.id, { nodes: job.nodes, at: now });
+  }
+
+  /**
+   * Writes into the failed job what was not applied (`r`), so `countd failed retry` applies
+   * exactly that. Retried a few times: without it a retry could not tell applied from not.
+   */
+  private async recordUnapplied(job: Job, payload: JobPayload, held: HeldJob): Promise<void> {
+    // A part whose refusals are no longer known leaves `r` unwritten: `failed retry` then
+    // refuses the job rather than re-apply a guess.
+    if (held.unapplied.some((u) => u.name === '?')) return;
+    const r = held.unapplied.map((u) => [u.name, u.delta] as const);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await job.updateData({ ...payload, r });
+        return;
+      } catch (err) {
+        if (attempt === 3) this.hooks.queueError(asError(err));
+        else await sleep(100 * attempt);
+      }
+    }
+  }
+}
