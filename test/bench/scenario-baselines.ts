@@ -5,7 +5,7 @@ import { NODE_IDS, type BenchStack } from './bench-stack.js';
 import type { DirectConfig, DirectResult } from './direct-process.js';
 import type { JobPerIncrementConfig, JobPerIncrementResult } from './job-per-increment-process.js';
 import { CpuMeter } from './proc-stats.js';
-import { sumExpected, verifyTotals, type VerifyResult } from './verify.js';
+import { verifyLaneTotals, type VerifyResult } from './verify.js';
 import type { WorkloadSpec } from './workload.js';
 
 export interface BaselineResult {
@@ -40,8 +40,9 @@ async function baselineResult(
   const cpuCores: Record<string, number> = {};
   results.forEach((r, i) => (cpuCores[`${role}-${i}`] = r.cpuSeconds / seconds));
   Object.assign(cpuCores, usage.cores);
-  const verify = await verifyTotals(
-    sumExpected([...files], spec.counters),
+  const verify = await verifyLaneTotals(
+    [...files],
+    spec.counters,
     stack.layout(PREFIX, BUCKETS),
     stack.nodes.map((n) => n.client),
   );

@@ -6,7 +6,7 @@ import { LagProbe, type ProbeResult } from './lag-probe.js';
 import { histogram, quantile, sum, type Sample } from './metrics-scrape.js';
 import { CpuMeter, RssSampler } from './proc-stats.js';
 import type { ProducerConfig, ProducerResult } from './producer-process.js';
-import { sumExpected, verifyTotals, type VerifyResult } from './verify.js';
+import { verifyLaneTotals, type VerifyResult } from './verify.js';
 import { WorkerProcesses } from './worker-processes.js';
 import type { WorkloadSpec } from './workload.js';
 
@@ -207,9 +207,9 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
     if (codes.some((c) => c !== 0)) failures.push(`worker exit codes ${codes.join(',')}`);
     let verify: VerifyResult | undefined;
     if (o.verify) {
-      const expected = sumExpected(expectFiles, spec.counters);
-      verify = await verifyTotals(
-        expected,
+      verify = await verifyLaneTotals(
+        expectFiles,
+        spec.counters,
         stack.layout('countd', 4096),
         stack.nodes.map((n) => n.client),
       );

@@ -5,7 +5,7 @@ import type { BenchStack } from './bench-stack.js';
 import { sum } from './metrics-scrape.js';
 import { RssSampler, rssBytes } from './proc-stats.js';
 import type { ProducerConfig, ProducerResult } from './producer-process.js';
-import { sumExpected, verifyTotals, type VerifyResult } from './verify.js';
+import { verifyLaneTotals, type VerifyResult } from './verify.js';
 import { WorkerProcesses } from './worker-processes.js';
 
 export interface WorkerRssResult {
@@ -93,8 +93,9 @@ export async function runWorkerRss(
     const codes = await workers.stop(120_000);
     const drainSeconds = (performance.now() - drainStart) / 1000;
     if (codes[0] !== 0) throw new Error(`rss: worker exited with ${codes[0]}`);
-    const verify = await verifyTotals(
-      sumExpected(files, counters),
+    const verify = await verifyLaneTotals(
+      files,
+      counters,
       stack.layout('countd', 4096),
       stack.nodes.map((n) => n.client),
     );

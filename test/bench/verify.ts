@@ -3,9 +3,11 @@ import type { Redis } from 'ioredis';
 import type { StorageLayout } from '../../src/storage/index.js';
 import { NODE_IDS } from './bench-stack.js';
 import { counterName } from './workload.js';
+import { storedTotals } from '../support/stored-totals.js';
+import { verifyTotals } from '../../workers/cli/commands/demo/verify-totals.js';
 
 /** Sums the expected-totals files the lanes wrote (a Float64Array per lane). */
-export function sumExpected(files: readonly string[], counters: number): Float64Array {
+function sumExpected(files: readonly string[], counters: number): Float64Array {
   const totals = new Float64Array(counters);
   for (const file of files) {
     const bytes = readFileSync(file);
@@ -22,56 +24,25 @@ export interface VerifyResult {
   readonly examples: readonly string[];
 }
 
-// Fields per HMGET: one bucket hash holds ~80 counters of a 1M-counter run per node.
-const PIPELINE = 2000;
-
 /**
- * Reads every counter back, grouped per node and bucket hash (pipelined HMGET, as a bulk
- * reader would), and compares with `expected`. A counter never sent must be absent or 0.
+ * Reads every counter of the run back from the nodes' hashes and compares it with what the
+ * lanes sent (`countd demo`'s exact check); a counter never sent must be absent or 0.
  */
-export async function verifyTotals(
-  expected: Float64Array,
+export async function verifyLaneTotals(
+  files: readonly string[],
+  counters: number,
   layout: StorageLayout,
   clients: readonly Redis[],
 ): Promise<VerifyResult> {
-  const nodeIndex = new Map<string, number>(NODE_IDS.map((id, i) => [id, i]));
-  // node -> bucket key -> counter indexes
-  const groups = clients.map(() => new Map<string, number[]>());
-  for (let i = 0; i < expected.length; i++) {
-    const name = counterName(i);
-    const node = nodeIndex.get(layout.ring.locate(name))!;
-    const key = layout.bucketKey(layout.bucketOf(name));
-    let list = groups[node]!.get(key);
-    if (list === undefined) groups[node]!.set(key, (list = []));
-    list.push(i);
-  }
-  let mismatches = 0;
-  let checked = 0;
-  const examples: string[] = [];
-  await Promise.all(
-    clients.map(async (client, n) => {
-      const entries = [...groups[n]!.entries()];
-      for (let start = 0; start < entries.length; start += PIPELINE) {
-        const slice = entries.slice(start, start + PIPELINE);
-        const pipeline = client.pipeline();
-        for (const [key, indexes] of slice) pipeline.hmget(key, ...indexes.map(counterName));
-        const replies = (await pipeline.exec()) ?? [];
-        slice.forEach(([, indexes], s) => {
-          const [err, values] = replies[s] ?? [new Error('no reply'), null];
-          if (err !== null) throw err;
-          (values as Array<string | null>).forEach((value, k) => {
-            const index = indexes[k]!;
-            const want = expected[index]!;
-            const got = value === null ? 0 : Number(value);
-            checked++;
-            if (got !== want) {
-              mismatches++;
-              if (examples.length < 5) examples.push(`${counterName(index)}: ${got} != ${want}`);
-            }
-          });
-        });
-      }
-    }),
-  );
-  return { exact: mismatches === 0, checked, mismatches, examples };
+  const sums = sumExpected(files, counters);
+  const expected = new Map<string, number>();
+  for (let i = 0; i < counters; i++) expected.set(counterName(i), sums[i]!);
+  const nodes = new Map(NODE_IDS.map((id, n) => [id, clients[n]!]));
+  const check = await verifyTotals(expected, storedTotals(layout, nodes), counters);
+  return {
+    exact: check.mismatches.length === 0,
+    checked: check.checked,
+    mismatches: check.mismatches.length,
+    examples: check.mismatches.slice(0, 5).map((m) => `${m.name}: ${m.stored} != ${m.expected}`),
+  };
 }

@@ -1,74 +1,39 @@
 import type { Redis } from 'ioredis';
 import type { StorageLayout } from '../../../src/storage/index.js';
+import { storedTotals } from '../../support/stored-totals.js';
+import {
+  verifyTotals,
+  type TotalMismatch,
+  type TotalsCheck,
+} from '../../../workers/cli/commands/demo/verify-totals.js';
 
-/** A counter whose stored value is not the expected one. */
-export interface CounterMismatch {
-  readonly name: string;
-  readonly node: string;
-  readonly expected: number;
-  readonly actual: number;
-}
-
-/** The outcome of {@link verifyCounters}. */
-export interface CounterCheck {
-  /** Expected counters read. */
-  readonly checked: number;
-  readonly mismatches: readonly CounterMismatch[];
-  /** Sum of (expected − actual) where a counter reads less: increments lost. */
-  readonly lost: number;
-  /** Sum of (actual − expected) where a counter reads more: increments counted twice (or extra). */
-  readonly doubled: number;
+/** The outcome of {@link verifyCounters}: the totals' check, plus what nobody expected. */
+export interface CounterCheck extends TotalsCheck {
+  readonly mismatches: ReadonlyArray<TotalMismatch & { readonly node: string }>;
   /** Counters stored under the prefix that were not expected at all (non-zero values). */
   readonly unexpected: readonly string[];
 }
 
-const CHUNK = 5000;
-
 /**
- * Reads every expected counter where {@link StorageLayout.locate} says it lives (HGET on its
- * node, pipelined) and compares; then scans the prefix's hashes for counters nobody expected.
- * A missing field reads as 0 (a counter whose increments cancelled out may never be written).
+ * The exact check of `countd demo` ({@link verifyTotals}), reading each counter from the
+ * hash {@link StorageLayout.locate} names rather than through the reader; then scans the
+ * prefix's hashes for counters nobody expected.
  */
 export async function verifyCounters(
   expected: ReadonlyMap<string, number>,
   layout: StorageLayout,
   nodes: ReadonlyMap<string, Redis>,
 ): Promise<CounterCheck> {
-  const byNode = new Map<string, string[]>();
-  for (const name of expected.keys()) {
-    const { node } = layout.locate(name);
-    let names = byNode.get(node);
-    if (names === undefined) byNode.set(node, (names = []));
-    names.push(name);
-  }
-  const mismatches: CounterMismatch[] = [];
-  let lost = 0;
-  let doubled = 0;
-  let checked = 0;
-  for (const [node, names] of byNode) {
-    const redis = nodes.get(node);
-    if (redis === undefined) throw new Error(`no client for node ${node}`);
-    for (let start = 0; start < names.length; start += CHUNK) {
-      const chunk = names.slice(start, start + CHUNK);
-      const pipeline = redis.pipeline();
-      for (const name of chunk) {
-        const { key, field } = layout.locate(name);
-        pipeline.hget(key, field);
-      }
-      const replies = (await pipeline.exec()) ?? [];
-      chunk.forEach((name, i) => {
-        const [err, raw] = replies[i] ?? [new Error('no reply'), null];
-        if (err) throw err;
-        const actual = raw === null ? 0 : Number(raw);
-        const want = expected.get(name)!;
-        checked++;
-        if (actual === want) return;
-        mismatches.push({ name, node, expected: want, actual });
-        if (actual < want) lost += want - actual;
-        else doubled += actual - want;
-      });
-    }
-  }
+  const check = await verifyTotals(expected, storedTotals(layout, nodes), 100_000);
+  const mismatches = check.mismatches.map((m) => ({ ...m, node: layout.locate(m.name).node }));
+  return { ...check, mismatches, unexpected: await unexpectedCounters(expected, layout, nodes) };
+}
+
+async function unexpectedCounters(
+  expected: ReadonlyMap<string, number>,
+  layout: StorageLayout,
+  nodes: ReadonlyMap<string, Redis>,
+): Promise<string[]> {
   const unexpected: string[] = [];
   for (const [, redis] of nodes) {
     let cursor = '0';
@@ -89,7 +54,7 @@ export async function verifyCounters(
       }
     } while (cursor !== '0');
   }
-  return { checked, mismatches, lost, doubled, unexpected };
+  return unexpected;
 }
 
 /** One line for logs, plus the first mismatches. */
@@ -99,7 +64,7 @@ export function describeCheck(check: CounterCheck): string {
     `(lost ${check.lost}, counted twice ${check.doubled}), ${check.unexpected.length} unexpected`;
   const sample = check.mismatches
     .slice(0, 10)
-    .map((m) => `\n  ${m.name} on ${m.node}: expected ${m.expected}, stored ${m.actual}`);
+    .map((m) => `\n  ${m.name} on ${m.node}: expected ${m.expected}, stored ${m.stored}`);
   const extra = check.unexpected.slice(0, 5).map((name) => `\n  unexpected counter ${name}`);
   return head + sample.join('') + extra.join('');
 }

@@ -1,29 +1,53 @@
-import type { CounterReader } from '../../../../src/reader/index.js';
+/**
+ * Reads the stored values of `names`, a missing counter as 0 (one whose increments cancelled
+ * out may never be written). `countd demo` reads through a CounterReader; the e2e tests read
+ * the nodes' hashes directly.
+ */
+export type StoredTotals = (names: readonly string[]) => Promise<ReadonlyMap<string, bigint>>;
 
-/** The outcome of reading every expected counter back. */
-export interface Verification {
-  readonly checked: number;
-  readonly matching: number;
-  /** The first mismatches: name, expected, stored. */
-  readonly mismatches: ReadonlyArray<readonly [string, bigint, bigint]>;
+/** A counter whose stored value is not the expected one. */
+export interface TotalMismatch {
+  readonly name: string;
+  readonly expected: bigint;
+  readonly stored: bigint;
 }
 
-/** Reads every counter of `expected` (pipelined per node, in chunks) and compares exactly. */
-export async function verifyCounters(
-  reader: CounterReader<'bigint'>,
-  expected: ReadonlyMap<string, number>,
+/** The outcome of {@link verifyTotals}. */
+export interface TotalsCheck {
+  /** Expected counters read. */
+  readonly checked: number;
+  readonly mismatches: readonly TotalMismatch[];
+  /** Sum of (expected − stored) where a counter reads less: increments lost. */
+  readonly lost: bigint;
+  /** Sum of (stored − expected) where a counter reads more: increments counted twice (or extra). */
+  readonly doubled: bigint;
+}
+
+/**
+ * Reads every counter of `expected` back, `chunk` names per read, and compares exactly
+ * (bigints: a total past 2^53 is still compared to the unit).
+ */
+export async function verifyTotals(
+  expected: ReadonlyMap<string, number | bigint>,
+  read: StoredTotals,
   chunk = 10_000,
-): Promise<Verification> {
+): Promise<TotalsCheck> {
   const names = [...expected.keys()];
-  let matching = 0;
-  const mismatches: Array<readonly [string, bigint, bigint]> = [];
+  const mismatches: TotalMismatch[] = [];
+  let lost = 0n;
+  let doubled = 0n;
   for (let i = 0; i < names.length; i += chunk) {
-    const values = await reader.getMany(names.slice(i, i + chunk));
-    for (const [name, stored] of values) {
+    const part = names.slice(i, i + chunk);
+    const values = await read(part);
+    for (const name of part) {
       const want = BigInt(expected.get(name)!);
-      if (stored === want) matching++;
-      else if (mismatches.length < 10) mismatches.push([name, want, stored]);
+      const stored = values.get(name);
+      if (stored === undefined) throw new Error(`no value read for counter ${name}`);
+      if (stored === want) continue;
+      mismatches.push({ name, expected: want, stored });
+      if (stored < want) lost += want - stored;
+      else doubled += stored - want;
     }
   }
-  return { checked: names.length, matching, mismatches };
+  return { checked: names.length, mismatches, lost, doubled };
 }
