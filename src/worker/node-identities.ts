@@ -127,7 +127,7 @@ async function connected(redis: Redis, waitMs: number): Promise<boolean> {
 }
 
 /** The fleet's id, drawn by the first worker of the queue and kept in the queue Redis. */
-export async function fleetId(queue: Redis, key: string): Promise<string> {
+async function fleetId(queue: Redis, key: string): Promise<string> {
   await queue.set(key, randomBytes(8).toString('hex'), 'NX');
   const id = await queue.get(key);
   if (id === null) throw new Error(`${key} vanished right after it was set`);

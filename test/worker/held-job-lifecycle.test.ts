@@ -54,17 +54,17 @@ function setup() {
 }
 
 const payload = (c: Array<[string, number]>) => ({ v: 1, t: Date.now(), c });
+/** A job with a part on node 0 and one on node 1. */
+const onBothNodes = () =>
+  payload([
+    ['n0:a', 1],
+    ['n1:b', 2],
+  ]);
 
 describe('HeldJobLifecycle', () => {
   it('holds a job until its last part is applied, then completes it; markers wait for the queue', async () => {
     const { lifecycle, events, confirmed, take } = setup();
-    const { job } = fakeJob(
-      'j-1',
-      payload([
-        ['n0:a', 1],
-        ['n1:b', 2],
-      ]),
-    );
+    const { job } = fakeJob('j-1', onBothNodes());
     const { settled, held } = await take(job);
     const [h] = held;
     expect(h?.nodes).toEqual([0, 1]);
@@ -103,13 +103,7 @@ describe('HeldJobLifecycle', () => {
 
   it('lets a lost job go without completing it, even if a part is reported later', async () => {
     const { lifecycle, events, confirmed, take } = setup();
-    const { job } = fakeJob(
-      'j-3',
-      payload([
-        ['n0:a', 1],
-        ['n1:b', 1],
-      ]),
-    );
+    const { job } = fakeJob('j-3', onBothNodes());
     const { settled, held } = await take(job);
     lifecycle.partApplied(held[0]!);
     lifecycle.lost(held);
