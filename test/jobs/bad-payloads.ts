@@ -18,8 +18,20 @@ const T = 1_700_000_000_000;
 const ok = (c: unknown[]): unknown => ({ v: 1, t: T, c });
 /** A payload whose pair 2 is `pair`, after two good pairs, so the index in the reason is checked. */
 const atPair2 = (pair: unknown): unknown => ok([['good-0', 1], ['good-1', 2], pair]);
-const nameAt2 = (name: unknown): unknown => atPair2([name, 1]);
-const deltaAt2 = (delta: unknown): unknown => atPair2(['counter', delta]);
+/** Pair 2 named `name`; the reason must match `reason`. */
+const badName = (label: string, name: unknown, reason: RegExp): BadPayload => ({
+  label,
+  data: atPair2([name, 1]),
+  reason: [reason],
+  json: true,
+});
+/** Pair 2 with delta `delta`; `json` false when BullMQ's JSON round trip would change it. */
+const badDelta = (label: string, delta: unknown, reason: RegExp, json = true): BadPayload => ({
+  label,
+  data: atPair2(['counter', delta]),
+  reason: [reason],
+  json,
+});
 
 const withHoleAt1: unknown[] = [['a', 1]];
 withHoleAt1[2] = ['b', 1];
@@ -124,176 +136,79 @@ export const BAD_PAYLOADS: readonly BadPayload[] = [
   },
   { label: 'pair null', data: atPair2(null), reason: [/pair 2 must be/, /null/], json: true },
   // Names
-  {
-    label: 'empty name',
-    data: nameAt2(''),
-    reason: [/pair 2: counter name must not be empty/],
-    json: true,
-  },
-  {
-    label: 'name of 513 ASCII bytes',
-    data: nameAt2('x'.repeat(513)),
-    reason: [/pair 2: counter name is longer than 512 bytes/],
-    json: true,
-  },
-  {
-    label: "name of 171 × '€' (513 UTF-8 bytes, 171 UTF-16 units)",
-    data: nameAt2('€'.repeat(171)),
-    reason: [/pair 2: counter name is longer than 512 bytes/],
-    json: true,
-  },
-  {
-    label: 'name of 129 emoji (516 UTF-8 bytes)',
-    data: nameAt2('😀'.repeat(129)),
-    reason: [/pair 2: counter name is longer than 512 bytes/],
-    json: true,
-  },
-  {
-    label: 'name with \\0',
-    data: nameAt2('a\0b'),
-    reason: [/pair 2: counter name contains a control/],
-    json: true,
-  },
-  {
-    label: 'name with \\n',
-    data: nameAt2('a\nb'),
-    reason: [/pair 2: counter name contains a control/],
-    json: true,
-  },
-  {
-    label: 'name with \\t',
-    data: nameAt2('a\tb'),
-    reason: [/pair 2: counter name contains a control/],
-    json: true,
-  },
-  {
-    label: 'name with \\x7f',
-    data: nameAt2('a\x7fb'),
-    reason: [/pair 2: counter name contains a control/],
-    json: true,
-  },
-  {
-    label: 'name with \\x85 (NEL)',
-    data: nameAt2('a\x85b'),
-    reason: [/pair 2: counter name contains a control/],
-    json: true,
-  },
-  {
-    label: 'name with a lone high surrogate',
-    data: nameAt2('a\ud800b'),
-    reason: [/pair 2: counter name is not valid UTF-8 \(lone surrogate\)/],
-    json: true,
-  },
-  {
-    label: 'name with a lone low surrogate',
-    data: nameAt2('a\udc00'),
-    reason: [/pair 2: counter name is not valid UTF-8/],
-    json: true,
-  },
-  {
-    label: 'name with a reversed surrogate pair',
-    data: nameAt2('\ude00\ud83d'),
-    reason: [/pair 2: counter name is not valid UTF-8/],
-    json: true,
-  },
-  {
-    label: 'name a number',
-    data: nameAt2(7),
-    reason: [/pair 2: counter name must be a string, got number/],
-    json: true,
-  },
-  {
-    label: 'name null',
-    data: nameAt2(null),
-    reason: [/pair 2: counter name must be a string, got null/],
-    json: true,
-  },
-  {
-    label: 'name an array',
-    data: nameAt2(['a']),
-    reason: [/pair 2: counter name must be a string, got object/],
-    json: true,
-  },
+  badName('empty name', '', /pair 2: counter name must not be empty/),
+  badName(
+    'name of 513 ASCII bytes',
+    'x'.repeat(513),
+    /pair 2: counter name is longer than 512 bytes/,
+  ),
+  badName(
+    "name of 171 × '€' (513 UTF-8 bytes, 171 UTF-16 units)",
+    '€'.repeat(171),
+    /pair 2: counter name is longer than 512 bytes/,
+  ),
+  badName(
+    'name of 129 emoji (516 UTF-8 bytes)',
+    '😀'.repeat(129),
+    /pair 2: counter name is longer than 512 bytes/,
+  ),
+  badName('name with \\0', 'a\0b', /pair 2: counter name contains a control/),
+  badName('name with \\n', 'a\nb', /pair 2: counter name contains a control/),
+  badName('name with \\t', 'a\tb', /pair 2: counter name contains a control/),
+  badName('name with \\x7f', 'a\x7fb', /pair 2: counter name contains a control/),
+  badName('name with \\x85 (NEL)', 'a\x85b', /pair 2: counter name contains a control/),
+  badName(
+    'name with a lone high surrogate',
+    'a\ud800b',
+    /pair 2: counter name is not valid UTF-8 \(lone surrogate\)/,
+  ),
+  badName('name with a lone low surrogate', 'a\udc00', /pair 2: counter name is not valid UTF-8/),
+  badName(
+    'name with a reversed surrogate pair',
+    '\ude00\ud83d',
+    /pair 2: counter name is not valid UTF-8/,
+  ),
+  badName('name a number', 7, /pair 2: counter name must be a string, got number/),
+  badName('name null', null, /pair 2: counter name must be a string, got null/),
+  badName('name an array', ['a'], /pair 2: counter name must be a string, got object/),
   // Deltas
-  {
-    label: 'delta float',
-    data: deltaAt2(1.5),
-    reason: [/pair 2 \(counter\): delta 1\.5 is not an integer/],
-    json: true,
-  },
-  {
-    label: 'delta string "1"',
-    data: deltaAt2('1'),
-    reason: [/pair 2 \(counter\): delta must be a number, got string/],
-    json: true,
-  },
-  {
-    label: 'delta null',
-    data: deltaAt2(null),
-    reason: [/pair 2 \(counter\): delta must be a number, got null/],
-    json: true,
-  },
-  {
-    label: 'delta boolean',
-    data: deltaAt2(true),
-    reason: [/pair 2 \(counter\): delta must be a number, got boolean/],
-    json: true,
-  },
-  {
-    label: 'delta an object',
-    data: deltaAt2({ n: 1 }),
-    reason: [/pair 2 \(counter\): delta must be a number, got object/],
-    json: true,
-  },
-  {
-    label: 'delta 2^53',
-    data: deltaAt2(2 ** 53),
-    reason: [/pair 2 \(counter\): delta 9007199254740992 is outside the safe integer range/],
-    json: true,
-  },
-  {
-    label: 'delta -2^53',
-    data: deltaAt2(-(2 ** 53)),
-    reason: [/pair 2 \(counter\): delta -9007199254740992 is outside the safe integer range/],
-    json: true,
-  },
-  {
-    label: 'delta 1e300',
-    data: deltaAt2(1e300),
-    reason: [/pair 2 \(counter\): delta .* is outside the safe integer range/],
-    json: true,
-  },
+  badDelta('delta float', 1.5, /pair 2 \(counter\): delta 1\.5 is not an integer/),
+  badDelta('delta string "1"', '1', /pair 2 \(counter\): delta must be a number, got string/),
+  badDelta('delta null', null, /pair 2 \(counter\): delta must be a number, got null/),
+  badDelta('delta boolean', true, /pair 2 \(counter\): delta must be a number, got boolean/),
+  badDelta('delta an object', { n: 1 }, /pair 2 \(counter\): delta must be a number, got object/),
+  badDelta(
+    'delta 2^53',
+    2 ** 53,
+    /pair 2 \(counter\): delta 9007199254740992 is outside the safe integer range/,
+  ),
+  badDelta(
+    'delta -2^53',
+    -(2 ** 53),
+    /pair 2 \(counter\): delta -9007199254740992 is outside the safe integer range/,
+  ),
+  badDelta('delta 1e300', 1e300, /pair 2 \(counter\): delta .* is outside the safe integer range/),
   // Not representable in JSON: checked by the unit test only.
-  {
-    label: 'delta NaN',
-    data: deltaAt2(Number.NaN),
-    reason: [/pair 2 \(counter\): delta NaN is not an integer/],
-    json: false,
-  },
-  {
-    label: 'delta Infinity',
-    data: deltaAt2(Number.POSITIVE_INFINITY),
-    reason: [/pair 2 \(counter\): delta Infinity is not an integer/],
-    json: false,
-  },
-  {
-    label: 'delta -Infinity',
-    data: deltaAt2(Number.NEGATIVE_INFINITY),
-    reason: [/pair 2 \(counter\): delta -Infinity is not an integer/],
-    json: false,
-  },
-  {
-    label: 'delta bigint',
-    data: deltaAt2(1n),
-    reason: [/pair 2 \(counter\): delta must be a number, got bigint/],
-    json: false,
-  },
-  {
-    label: 'delta undefined',
-    data: deltaAt2(undefined),
-    reason: [/pair 2 \(counter\): delta must be a number, got undefined/],
-    json: false,
-  },
+  badDelta('delta NaN', Number.NaN, /pair 2 \(counter\): delta NaN is not an integer/, false),
+  badDelta(
+    'delta Infinity',
+    Number.POSITIVE_INFINITY,
+    /pair 2 \(counter\): delta Infinity is not an integer/,
+    false,
+  ),
+  badDelta(
+    'delta -Infinity',
+    Number.NEGATIVE_INFINITY,
+    /pair 2 \(counter\): delta -Infinity is not an integer/,
+    false,
+  ),
+  badDelta('delta bigint', 1n, /pair 2 \(counter\): delta must be a number, got bigint/, false),
+  badDelta(
+    'delta undefined',
+    undefined,
+    /pair 2 \(counter\): delta must be a number, got undefined/,
+    false,
+  ),
   {
     label: 't NaN',
     data: { v: 1, t: Number.NaN, c: [] },
