@@ -1,15 +1,22 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { RedisOptions } from 'ioredis';
+import {
+  SETTING_DEFAULTS,
+  requireQueue,
+  toRedisOptions,
+  type CountdConfig,
+} from '../config/index.js';
 import { ConfigError } from '../errors/index.js';
 import { MAX_JOB_PAIRS } from '../jobs/index.js';
 import type { ProducerMetrics } from '../metrics/index.js';
+import { assertQueueName } from '../validation/index.js';
 
 /** Options of {@link Producer}. */
 export interface ProducerOptions {
   /** Queue Redis connection. */
   readonly queue: RedisOptions;
-  /** @defaultValue `'countd'` */
+  /** BullMQ queue name. @defaultValue the default of `COUNTD_QUEUE_NAME` */
   readonly queueName: string;
   /**
    * Unique per producer instance; job ids are `<producerId>-<seq>`. Two live producers must
@@ -17,31 +24,41 @@ export interface ProducerOptions {
    * @defaultValue `<hostname>-<pid>-<random>`
    */
   readonly producerId: string;
-  /** Longest time an increment waits in memory before its batch is sent. @defaultValue `10` */
+  /**
+   * Longest time an increment waits in memory before its batch is sent.
+   * @defaultValue `PRODUCER_DEFAULTS.lingerMs`
+   */
   readonly lingerMs: number;
   /**
    * Distinct counters per job. 2000 rather than 1000 halves the per-job costs (BullMQ add,
    * fetch, completion, queue Redis): measured end to end on a Zipf 1.1 stream over 1M
    * counters, worker CPU per increment 0.85-0.92 us instead of 0.95-1.15, queue Redis 0.10
    * instead of 0.14-0.18, HINCRBYs per increment unchanged (docs/performance.md).
-   * @defaultValue `2000`
+   * @defaultValue `PRODUCER_DEFAULTS.maxBatch`
    */
   readonly maxBatch: number;
-  /** Increments accepted but not yet confirmed by the queue; beyond it `increment` rejects. @defaultValue `1_000_000` */
+  /**
+   * Increments accepted but not yet confirmed by the queue; beyond it `increment` rejects.
+   * @defaultValue `PRODUCER_DEFAULTS.maxPendingIncrements`
+   */
   readonly maxPendingIncrements: number;
-  /** Batches being added to the queue at once. @defaultValue `16` */
+  /** Batches being added to the queue at once. @defaultValue `PRODUCER_DEFAULTS.maxInFlight` */
   readonly maxInFlight: number;
-  /** One `add` attempt's timeout. @defaultValue `5000` */
+  /** One `add` attempt's timeout. @defaultValue `PRODUCER_DEFAULTS.attemptTimeoutMs` */
   readonly attemptTimeoutMs: number;
-  /** Total time a batch may take to be confirmed, retries included. @defaultValue `30000` */
+  /**
+   * Total time a batch may take to be confirmed, retries included.
+   * @defaultValue `PRODUCER_DEFAULTS.deadlineMs`
+   */
   readonly deadlineMs: number;
-  /** Failed jobs BullMQ keeps (with their reason). @defaultValue `10000` */
+  /** Failed jobs BullMQ keeps (with their reason). @defaultValue `PRODUCER_DEFAULTS.keepFailedJobs` */
   readonly keepFailedJobs: number;
   readonly metrics?: ProducerMetrics;
 }
 
 export const PRODUCER_DEFAULTS = Object.freeze({
-  queueName: 'countd',
+  queueName: SETTING_DEFAULTS.queueName,
+  // Library-only options (no setting): their one definition.
   lingerMs: 10,
   maxBatch: 2000,
   maxPendingIncrements: 1_000_000,
@@ -51,10 +68,30 @@ export const PRODUCER_DEFAULTS = Object.freeze({
   keepFailedJobs: 10_000,
 });
 
+/** What the constructor takes: `queue`, the rest optional. */
+export type ProducerInput = Pick<ProducerOptions, 'queue'> &
+  Partial<Omit<ProducerOptions, 'queue'>>;
+
+/** The options {@link producerOptionsFromConfig} takes over the config's: batching, timeouts, metrics. */
+export type ProducerConfigOverrides = Partial<Omit<ProducerOptions, 'queue' | 'queueName'>>;
+
+/**
+ * A producer's options from the deployment's config (its queue Redis and queue name, the very
+ * ones the workers consume); `overrides` set the rest.
+ */
+export function producerOptionsFromConfig(
+  config: CountdConfig,
+  overrides: ProducerConfigOverrides = {},
+): ProducerInput {
+  return {
+    ...overrides,
+    queue: toRedisOptions(requireQueue(config)),
+    queueName: config.queueName,
+  };
+}
+
 /** Merges defaults, validates and freezes; throws a ConfigError naming the option. */
-export function resolveProducerOptions(
-  options: Pick<ProducerOptions, 'queue'> & Partial<Omit<ProducerOptions, 'queue'>>,
-): Readonly<ProducerOptions> {
+export function resolveProducerOptions(options: ProducerInput): Readonly<ProducerOptions> {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const merged = {
     ...PRODUCER_DEFAULTS,
@@ -76,6 +113,7 @@ export function resolveProducerOptions(
       throw new ConfigError(key, `must be an integer from ${min} to ${max}, got ${String(value)}`);
     }
   }
+  assertQueueName(merged.queueName, 'queueName');
   if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(merged.producerId)) {
     throw new ConfigError(
       'producerId',

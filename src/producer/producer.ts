@@ -14,7 +14,13 @@ import { JOB_NAME, PAYLOAD_VERSION, type JobPayload } from '../jobs/index.js';
 import { backoffDelay, type Backoff } from '../retry/index.js';
 import { counterNameProblem, deltaProblem } from '../validation/index.js';
 import { Batch } from './batch.js';
-import { resolveProducerOptions, type ProducerOptions } from './producer-options.js';
+import type { CountdConfig } from '../config/index.js';
+import {
+  producerOptionsFromConfig,
+  resolveProducerOptions,
+  type ProducerConfigOverrides,
+  type ProducerOptions,
+} from './producer-options.js';
 
 // Equal jitter: every pause keeps growing, so the attempts spread over the whole deadline.
 const ADD_RETRY: Backoff = { minMs: 50, maxMs: 2000, jitter: 'equal' };
@@ -56,6 +62,14 @@ export class Producer extends EventEmitter<ProducerEvents> {
     });
     this.queue.on('error', () => undefined); // surfaced through rejected increments
     this.sendLimit = pLimit(this.options.maxInFlight);
+  }
+
+  /**
+   * A producer for the deployment a config describes: its queue Redis and queue name, the ones
+   * the workers consume. `options` set what the config does not (linger, batch size, timeouts).
+   */
+  static fromConfig(config: CountdConfig, options?: ProducerConfigOverrides): Producer {
+    return new Producer(producerOptionsFromConfig(config, options));
   }
 
   /** Adds `by` (a safe integer, negative allowed) to counter `name`. */

@@ -7,10 +7,13 @@ import { CounterWatch, type WatchCallback } from './counter-watch.js';
 import { CounterWatcher } from './counter-watcher.js';
 import { decodeCursor, encodeCursor, type ListState } from './list-cursor.js';
 import { NodeClient } from './node-client.js';
+import type { CountdConfig } from '../config/index.js';
 import {
+  readerOptionsFromConfig,
   resolveReaderOptions,
   type CounterReaderInput,
   type CounterReaderOptions,
+  type ReaderConfigOverrides,
 } from './reader-options.js';
 
 /** Options of {@link CounterReader.list}. */
@@ -65,6 +68,18 @@ export class CounterReader<M extends ValueMode = 'number'> {
     this.clients = o.nodes.map((node) => new NodeClient(node.id, node.connection, settings));
     this.byId = new Map(this.clients.map((client) => [client.id, client]));
     this.convert = valueConverter(o.values);
+  }
+
+  /**
+   * A reader for the deployment a config describes: the very nodes, ring, prefix and buckets
+   * its workers use, so it reads where they write. `options` set the rest (value mode,
+   * timeouts): `CounterReader.fromConfig(parseConfig(process.env), { values: 'bigint' })`.
+   */
+  static fromConfig<M extends ValueMode = 'number'>(
+    config: CountdConfig,
+    options?: ReaderConfigOverrides<M>,
+  ): CounterReader<M> {
+    return new CounterReader<M>(readerOptionsFromConfig(config, options));
   }
 
   /** Node, hash and field of a counter (validates the name). */

@@ -1,7 +1,14 @@
 import type { RedisOptions } from 'ioredis';
-import { validateNodeId } from '../config/index.js';
+import {
+  SETTING_DEFAULTS,
+  pickSettings,
+  validateNodeId,
+  type CountdConfig,
+} from '../config/index.js';
+import { nodeConnections, ringFromConfig } from '../config/ring-from-config.js';
 import { ConfigError } from '../errors/index.js';
 import type { NodeLocator } from '../storage/index.js';
+import { assertKeyPrefix } from '../validation/index.js';
 import type { ValueMode } from './counter-value.js';
 
 /** One storage node as the reader reaches it. */
@@ -18,9 +25,9 @@ export interface CounterReaderOptions<M extends ValueMode = 'number'> {
   readonly nodes: readonly ReaderNode[];
   /** Maps a counter name to a node id: the same ring the workers use (a `HashRing`). */
   readonly ring: NodeLocator;
-  /** Storage key prefix, as the workers'. @defaultValue `'countd'` */
+  /** Storage key prefix, as the workers'. @defaultValue the default of `COUNTD_PREFIX` */
   readonly prefix: string;
-  /** Hashes per node, as the workers'. @defaultValue `4096` */
+  /** Hashes per node, as the workers'. @defaultValue the default of `COUNTD_BUCKETS` */
   readonly buckets: number;
   /**
    * How values are returned by every method (`get`, `getMany`, `list`, `listAll`, `watch`):
@@ -29,16 +36,16 @@ export interface CounterReaderOptions<M extends ValueMode = 'number'> {
    * @defaultValue `'number'`
    */
   readonly values: M;
-  /** Time to establish a connection to a node. @defaultValue `3000` */
+  /** Time to establish a connection to a node. @defaultValue `READER_DEFAULTS.connectTimeoutMs` */
   readonly connectTimeoutMs: number;
   /**
    * Time a command may take, connecting included; a node that is down fails reads after at
-   * most this long instead of queueing them. @defaultValue `5000`
+   * most this long instead of queueing them. @defaultValue `READER_DEFAULTS.commandTimeoutMs`
    */
   readonly commandTimeoutMs: number;
   /**
    * `set` and `reset` publish the new value on the node's updates channel, in the same
-   * transaction, so watchers see them like flushes. @defaultValue `true`
+   * transaction, so watchers see them like flushes. @defaultValue `READER_DEFAULTS.publishWrites`
    */
   readonly publishWrites: boolean;
 }
@@ -50,17 +57,39 @@ export type CounterReaderInput<M extends ValueMode = 'number'> = Pick<
 > &
   Partial<Omit<CounterReaderOptions<M>, 'nodes' | 'ring'>>;
 
+/** What a config decides for every process of a deployment alike: nodes, ring, layout. */
+type Topology = 'nodes' | 'ring' | 'prefix' | 'buckets';
+
+/** The options {@link readerOptionsFromConfig} takes over the config's: value mode, timeouts. */
+export type ReaderConfigOverrides<M extends ValueMode = 'number'> = Partial<
+  Omit<CounterReaderOptions<M>, Topology>
+>;
+
+/**
+ * A reader's options from the deployment's config: the very nodes, ring, prefix and buckets
+ * the workers use (`ringFromConfig`), so it reads where they write; `overrides` set the rest.
+ */
+export function readerOptionsFromConfig<M extends ValueMode = 'number'>(
+  config: CountdConfig,
+  overrides: ReaderConfigOverrides<M> = {},
+): CounterReaderInput<M> {
+  return {
+    ...overrides,
+    nodes: nodeConnections(config),
+    ring: ringFromConfig(config).ring,
+    prefix: config.prefix,
+    buckets: config.buckets,
+  };
+}
+
 export const READER_DEFAULTS = Object.freeze({
-  prefix: 'countd',
-  buckets: 4096,
+  ...pickSettings(SETTING_DEFAULTS, ['prefix', 'buckets'] as const),
+  // Library-only options (no setting): their one definition.
   values: 'number' as const,
   connectTimeoutMs: 3000,
   commandTimeoutMs: 5000,
   publishWrites: true,
 });
-
-// No glob metacharacters: `list` SCANs with MATCH `<prefix>:t:*`. No controls, no spaces.
-const PREFIX = /^[^\s*?[\]\\\p{Cc}]{1,256}$/u;
 
 /** Merges defaults, validates and freezes; throws a {@link ConfigError} naming the option. */
 export function resolveReaderOptions<M extends ValueMode>(
@@ -89,12 +118,7 @@ export function resolveReaderOptions<M extends ValueMode>(
       }
     }
   }
-  if (typeof merged.prefix !== 'string' || !PREFIX.test(merged.prefix)) {
-    throw new ConfigError(
-      'prefix',
-      `"${String(merged.prefix)}" must be 1-256 characters, no spaces nor glob characters *?[]\\`,
-    );
-  }
+  assertKeyPrefix(merged.prefix, 'prefix');
   if (merged.values !== 'number' && merged.values !== 'bigint') {
     throw new ConfigError('values', `"${String(merged.values)}" is not 'number' or 'bigint'`);
   }

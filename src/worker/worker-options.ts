@@ -27,7 +27,7 @@ export interface FleetIdentity {
 export interface CounterWorkerOptions {
   /** Queue Redis connection (BullMQ). */
   readonly queue: RedisOptions;
-  /** BullMQ queue name. @defaultValue `'countd'` */
+  /** BullMQ queue name. @defaultValue the default of `COUNTD_QUEUE_NAME` */
   readonly queueName: string;
   /** Storage nodes, in any order; `id` must be what the ring returns. */
   readonly nodes: ReadonlyArray<{ readonly id: string; readonly connection: RedisOptions }>;
@@ -35,47 +35,56 @@ export interface CounterWorkerOptions {
   readonly ring: NodeLocator;
   /** Registered in the queue Redis on start; a different ring already there stops the worker. */
   readonly fleet?: FleetIdentity;
-  /** Storage key prefix. @defaultValue `'countd'` */
+  /** Storage key prefix. @defaultValue the default of `COUNTD_PREFIX` */
   readonly prefix: string;
-  /** Hashes per node. @defaultValue `4096` */
+  /** Hashes per node. @defaultValue the default of `COUNTD_BUCKETS` */
   readonly buckets: number;
-  /** @defaultValue `1000` */
+  /** @defaultValue the default of `COUNTD_FLUSH_INTERVAL_MS` */
   readonly flushIntervalMs: number;
-  /** Jobs held at once. @defaultValue `2000` */
+  /** Jobs held at once. @defaultValue the default of `COUNTD_CONCURRENCY` */
   readonly concurrency: number;
-  /** Distinct buffered counters that trigger a flush. @defaultValue `1_000_000` */
+  /**
+   * Distinct buffered counters that trigger a flush.
+   * @defaultValue the default of `COUNTD_MAX_BUFFER_COUNTERS`
+   */
   readonly maxBufferCounters: number;
-  /** Buffer bytes that trigger a flush; at twice this the worker stops taking jobs. @defaultValue 128 MiB */
+  /**
+   * Buffer bytes that trigger a flush; at twice this the worker stops taking jobs.
+   * @defaultValue the default of `COUNTD_MAX_BUFFER_BYTES`
+   */
   readonly maxBufferBytes: number;
-  /** HINCRBYs per apply script. @defaultValue `5000` */
+  /** HINCRBYs per apply script. @defaultValue the default of `COUNTD_MAX_SCRIPT_COUNTERS` */
   readonly maxScriptCounters: number;
-  /** Nodes flushed at once. @defaultValue `4` */
+  /** Nodes flushed at once. @defaultValue the default of `COUNTD_FLUSH_PARALLELISM` */
   readonly flushParallelism: number;
-  /** @defaultValue `86400` */
+  /** @defaultValue the default of `COUNTD_MARKER_TTL_S` */
   readonly markerTtlSeconds: number;
-  /** @defaultValue `300` */
+  /** @defaultValue the default of `COUNTD_MARKER_GRACE_S` */
   readonly markerGraceSeconds: number;
-  /** Publish new values on `<prefix>:updates`. @defaultValue `true` */
+  /** Publish new values on `<prefix>:updates`. @defaultValue the default of `COUNTD_PUBLISH` */
   readonly publishUpdates: boolean;
-  /** Values per published message. @defaultValue `500` */
+  /** Values per published message. @defaultValue `WORKER_DEFAULTS.publishChunk` */
   readonly publishChunk: number;
   /**
    * BullMQ job lock; a crashed worker's held jobs are redelivered after about this long.
-   * @defaultValue `30000`
+   * @defaultValue the default of `COUNTD_LOCK_DURATION_MS`
    */
   readonly lockDurationMs: number;
   /**
    * Most the clocks of the queue Redis and a storage node may differ by. An apply carries a
    * deadline in the queue Redis's clock (lock extended until then) that the node checks with
    * its own; the deadline is this much short of the lock's end. Must stay below half the lock.
-   * @defaultValue `1000`
+   * @defaultValue the default of `COUNTD_MAX_CLOCK_SKEW_MS`
    */
   readonly maxClockSkewMs: number;
-  /** Per-command timeout on storage nodes; a timed-out apply is retried safely. @defaultValue `10000` */
+  /**
+   * Per-command timeout on storage nodes; a timed-out apply is retried safely.
+   * @defaultValue `WORKER_DEFAULTS.commandTimeoutMs`
+   */
   readonly commandTimeoutMs: number;
-  /** @defaultValue `50` */
+  /** @defaultValue `WORKER_DEFAULTS.retryMinMs` */
   readonly retryMinMs: number;
-  /** @defaultValue `5000` */
+  /** @defaultValue `WORKER_DEFAULTS.retryMaxMs` */
   readonly retryMaxMs: number;
   readonly metrics?: WorkerMetrics;
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors/index.js';
+import { parseConfig } from '../../src/config/index.js';
 import { PRODUCER_DEFAULTS, resolveProducerOptions } from '../../src/producer/index.js';
+import { producerOptionsFromConfig } from '../../src/producer/producer-options.js';
 
 const queue = { host: '127.0.0.1', port: 1 };
 
@@ -39,5 +41,35 @@ describe('resolveProducerOptions', () => {
     const run = () => resolveProducerOptions({ queue, [key]: value } as never);
     expect(run).toThrow(ConfigError);
     expect(run).toThrow(message);
+  });
+});
+
+describe('producerOptionsFromConfig', () => {
+  it("takes the config's queue and queue name, and the caller's batching", () => {
+    const config = parseConfig({
+      COUNTD_QUEUE_URL: 'rediss://u:pw@q.example:6390/3',
+      COUNTD_QUEUE_NAME: 'views',
+    });
+    const options = resolveProducerOptions(
+      producerOptionsFromConfig(config, { lingerMs: 0, deadlineMs: 10_000 }),
+    );
+    expect(options).toMatchObject({
+      queue: { host: 'q.example', port: 6390, db: 3, username: 'u', password: 'pw' },
+      queueName: 'views',
+      lingerMs: 0,
+      deadlineMs: 10_000,
+      maxBatch: PRODUCER_DEFAULTS.maxBatch,
+    });
+    expect(options.queue.tls).toEqual({ servername: 'q.example' });
+  });
+
+  it('names the missing queue URL', () => {
+    expect(() => producerOptionsFromConfig(parseConfig({}))).toThrow(/^COUNTD_QUEUE_URL: not set/);
+  });
+
+  it('refuses a queue name BullMQ cannot take, as the settings do', () => {
+    expect(() => resolveProducerOptions({ queue, queueName: 'a:b' })).toThrow(
+      /^queueName: "a:b" must be 1-64 characters of \[A-Za-z0-9_.\{\}-\]/,
+    );
   });
 });

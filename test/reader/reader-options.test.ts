@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors/index.js';
 import { CounterReader, READER_DEFAULTS } from '../../src/reader/index.js';
 import { HashRing } from '../../src/ring/index.js';
+import { parseConfig } from '../../src/config/index.js';
+import { StorageLayout } from '../../src/storage/index.js';
+import { workerOptionsFromConfig } from '../../src/worker/worker-options.js';
 
 const ring = new HashRing([
   { id: 'a', weight: 1 },
@@ -54,5 +57,52 @@ describe('CounterReader options', () => {
     await expect(reader.list('')).rejects.toBeInstanceOf(ConfigError);
     expect(() => reader.watch('x'.repeat(2000), () => undefined)).toThrow(ConfigError);
     await reader.close();
+  });
+});
+
+describe('CounterReader.fromConfig', () => {
+  const env = {
+    COUNTD_NODES: 'a=redis://:pw@n1.example:7001,b:2=rediss://n2.example:7002',
+    COUNTD_PREFIX: 'views',
+    COUNTD_BUCKETS: '64',
+    COUNTD_RING_ALGORITHM: 'points',
+    COUNTD_RING_POINTS: '40',
+  };
+
+  it('reads with the ring, prefix, buckets and node connections the workers use', async () => {
+    const config = parseConfig(env);
+    const reader = CounterReader.fromConfig(config, { values: 'bigint', commandTimeoutMs: 900 });
+    const worker = workerOptionsFromConfig(
+      parseConfig({ ...env, COUNTD_QUEUE_URL: 'redis://q.example' }),
+    );
+    expect(reader.options).toMatchObject({
+      prefix: 'views',
+      buckets: 64,
+      values: 'bigint',
+      commandTimeoutMs: 900,
+      connectTimeoutMs: READER_DEFAULTS.connectTimeoutMs,
+    });
+    expect(reader.options.nodes).toEqual(worker.nodes);
+    const layout = new StorageLayout(worker.ring, worker.prefix, worker.buckets);
+    for (const name of ['x', 'page:home', 'users:online', 'é']) {
+      expect(reader.locate(name)).toEqual(layout.locate(name));
+    }
+    await reader.close();
+  });
+
+  it('names the missing node list', () => {
+    expect(() => CounterReader.fromConfig(parseConfig({}))).toThrow(/^COUNTD_NODES: not set/);
+  });
+});
+
+describe('the reader validates the prefix as the settings do', () => {
+  it.each(['a*', 'a b', '', 'x'.repeat(65), 'a[b]'])('refuses %j', (prefix) => {
+    expect(() => new CounterReader({ nodes, ring, prefix })).toThrow(
+      /^prefix: .* must be 1-64 characters of \[A-Za-z0-9_.:\{\}-\]/,
+    );
+  });
+
+  it.each(['countd', 'app:countd', 'c{1}', 'test:reader:0a1b2c3d'])('takes %j', (prefix) => {
+    expect(new CounterReader({ nodes, ring, prefix }).options.prefix).toBe(prefix);
   });
 });

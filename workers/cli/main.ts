@@ -1,4 +1,4 @@
-import { urlPasswords } from '../../src/config/index.js';
+import { settingsTable, urlPasswords } from '../../src/config/index.js';
 import { ConfigError, CountdError } from '../../src/errors/index.js';
 import { argvProblem, readRawArgv } from './argv-encoding.js';
 import { EXIT_FAILURE, EXIT_USAGE, type Command, type CommandIo } from './command.js';
@@ -16,7 +16,7 @@ Commands:
 ${commands.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`).join('\n')}
 
 Every command takes --help. Configuration comes from COUNTD_* environment variables,
-overridden by flags; see the README for the full list.
+overridden by flags: countd help env lists them (the README's table).
 Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration.
 `;
 
@@ -34,6 +34,10 @@ export async function main(
   const verbose = argv.includes('--verbose');
   const args = argv.filter((a) => a !== '--verbose');
   const [name, ...rest] = args;
+  if (name === 'help' && rest[0] === 'env') {
+    io.stdout.write(settingsTable());
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(USAGE);
     return name === undefined ? EXIT_USAGE : 0;

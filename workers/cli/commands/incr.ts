@@ -1,4 +1,4 @@
-import { parseConfig, requireQueue, toRedisOptions } from '../../../src/config/index.js';
+import { parseConfig } from '../../../src/config/index.js';
 import { Producer } from '../../../src/producer/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
@@ -32,12 +32,7 @@ ${CONFIG_FLAGS_HELP}
       throw new UsageError(`countd incr: by "${byText}" must be a safe integer (±2^53-1)`);
     }
     const config = parseConfig(io.env, configFlagValues(parsed));
-    const producer = new Producer({
-      queue: toRedisOptions(requireQueue(config)),
-      queueName: config.queueName,
-      lingerMs: 0,
-      deadlineMs: 10_000,
-    });
+    const producer = Producer.fromConfig(config, { lingerMs: 0, deadlineMs: 10_000 });
     try {
       await producer.increment(name, by);
     } catch (err) {

@@ -2,7 +2,6 @@ import type { CountdConfig } from '../../../src/config/index.js';
 import { CounterReader } from '../../../src/reader/index.js';
 import { counterNameProblem } from '../../../src/validation/index.js';
 import { UsageError } from '../usage-error.js';
-import { nodeConnections, ringFromConfig } from '../../../src/config/ring-from-config.js';
 
 /** Connecting gives up after this long: an unreachable node is an error, not a hang. */
 export const CLI_CONNECT_TIMEOUT_MS = 3000;
@@ -13,12 +12,7 @@ const CLI_COMMAND_TIMEOUT_MS = 5000;
  * exact values (bigint: the CLI prints whatever int64 a counter holds), bounded timeouts.
  */
 export function readerFromConfig(config: CountdConfig): CounterReader<'bigint'> {
-  const { ring } = ringFromConfig(config);
-  return new CounterReader({
-    nodes: nodeConnections(config),
-    ring,
-    prefix: config.prefix,
-    buckets: config.buckets,
+  return CounterReader.fromConfig(config, {
     values: 'bigint',
     connectTimeoutMs: CLI_CONNECT_TIMEOUT_MS,
     commandTimeoutMs: CLI_COMMAND_TIMEOUT_MS,

@@ -1,12 +1,10 @@
 import { once } from 'node:events';
-import { parseNodeList, parseWeight, validateNodeId } from '../../../src/config/node-spec.js';
+import { SETTINGS, parseConfig, parseWeight, validateNodeId } from '../../../src/config/index.js';
+import { ringFromConfig } from '../../../src/config/ring-from-config.js';
 import { ConfigError } from '../../../src/errors/index.js';
 import {
-  HASH_RING_DEFAULTS,
   HashRing,
   KETAMA_MAX_ID_BYTES,
-  MAX_POINTS_PER_WEIGHT,
-  RING_ALGORITHMS,
   measureBalance,
   measureMovement,
   syntheticKeys,
@@ -17,14 +15,15 @@ import {
 } from '../../../src/ring/index.js';
 import { intFlag, namesFromArgs, parseCommandArgs, stringFlag, type ParsedArgs } from '../args.js';
 import { EXIT_OK, type Command, type CommandIo } from '../command.js';
+import { CONFIG_FLAG_OPTIONS, configFlagValues } from '../config-flags.js';
 import { UsageError } from '../usage-error.js';
 
 const HELP = `countd ring: where counters live on the consistent-hash ring
 
 Usage:
-  countd ring locate --nodes SPEC [--algorithm A] [--points N] <name>... | -
+  countd ring locate --nodes SPEC [--ring-algorithm A] [--ring-points N] <name>... | -
   countd ring stats  --nodes SPEC [--keys N] [--add ID[:W]]... [--remove ID]...
-                     [--algorithm A] [--points N] [--json]
+                     [--ring-algorithm A] [--ring-points N] [--json]
 
   locate   prints name<TAB>nodeId per name; with -, reads names from stdin, one a line
   stats    spreads synthetic keys key:0 ... key:N-1 over the nodes and compares each node's
@@ -32,12 +31,17 @@ Usage:
            with --add/--remove, also the fraction of keys that move against the least
            possible (ideal) fraction
 
+The ring comes from the same settings as the workers' (COUNTD_NODES, COUNTD_RING_ALGORITHM,
+COUNTD_RING_POINTS, each overridden by its flag), so locate places counters as they do.
+
 Options:
-  --nodes SPEC     node list id[:weight]=url,... (default: $COUNTD_NODES); placement
-                   depends on ids and weights only
-  --algorithm A    ketama (default; libketama-compatible) or points
-  --points N       points per weight unit for algorithm points (default ${HASH_RING_DEFAULTS.pointsPerWeight});
-                   implies --algorithm points
+  --nodes SPEC          node list id[:weight]=url,...; placement depends on ids and
+                        weights only
+  --ring-algorithm A    ketama (libketama-compatible) or points
+  --ring-points N       points per weight unit for algorithm points
+  --algorithm A         the same as --ring-algorithm (earlier name)
+  --points N            the same as --ring-points, and implies --ring-algorithm points
+                        unless an algorithm is given (earlier name)
   --keys N         synthetic keys for stats (default 100000)
   --add ID[:W]     stats after adding node ID of weight W (default 1); repeatable
   --remove ID      stats after removing node ID; repeatable
@@ -47,7 +51,8 @@ Exit codes: 0 ok, 2 bad usage or node list.
 `;
 
 const RING_FLAGS = {
-  nodes: { type: 'string' },
+  ...CONFIG_FLAG_OPTIONS,
+  // Earlier names of --ring-algorithm and --ring-points.
   algorithm: { type: 'string' },
   points: { type: 'string' },
 } as const;
@@ -130,43 +135,37 @@ interface StatsReport {
   readonly notes: readonly string[];
 }
 
-function ringFromArgs(given: ParsedArgs, env: CommandIo['env']): HashRing {
-  let parsed = given;
-  const flag = stringFlag(parsed, 'nodes');
-  const raw = flag ?? env.COUNTD_NODES;
-  if (raw === undefined) {
+/** The ring the config describes, as every worker builds it. */
+function ringFromArgs(parsed: ParsedArgs, env: CommandIo['env']): HashRing {
+  const config = parseConfig(env, withEarlierFlagNames(parsed, env));
+  if (config.nodes === undefined) {
     throw new UsageError('countd ring: give the node list with --nodes SPEC or COUNTD_NODES');
   }
-  const nodes = parseNodeList(raw, flag === undefined ? 'COUNTD_NODES' : '--nodes');
-  // Flags win; otherwise the fleet's own settings, so `locate` places counters as workers do.
-  const algorithmSource =
-    stringFlag(parsed, 'algorithm') !== undefined ? '--algorithm' : 'COUNTD_RING_ALGORITHM';
-  const algorithmFlag = stringFlag(parsed, 'algorithm') ?? nonEmpty(env.COUNTD_RING_ALGORITHM);
-  if (algorithmFlag !== undefined && !RING_ALGORITHMS.some((a) => a === algorithmFlag)) {
-    throw new UsageError(
-      `${algorithmSource}: "${algorithmFlag}" is not one of ${RING_ALGORITHMS.join(', ')}`,
-    );
+  return ringFromConfig(config).ring;
+}
+
+/**
+ * `--algorithm` and `--points` as `--ring-algorithm` and `--ring-points`, validated under the
+ * name the user typed. `--points` alone meant the points algorithm; with ketama it is refused.
+ */
+function withEarlierFlagNames(parsed: ParsedArgs, env: CommandIo['env']): Record<string, string> {
+  const flags = configFlagValues(parsed);
+  const algorithm = stringFlag(parsed, 'algorithm');
+  if (algorithm !== undefined) {
+    flags['ring-algorithm'] ??= SETTINGS.ringAlgorithm.parse(algorithm, '--algorithm');
   }
-  const envPoints = algorithmFlag === 'points' ? nonEmpty(env.COUNTD_RING_POINTS) : undefined;
-  if (stringFlag(parsed, 'points') === undefined && envPoints !== undefined) {
-    parsed = { ...parsed, values: { ...parsed.values, points: envPoints } };
+  const points = stringFlag(parsed, 'points');
+  if (points !== undefined) {
+    flags['ring-points'] ??= String(SETTINGS.ringPoints.parse(points, '--points'));
+    const chosen = flags['ring-algorithm'] ?? nonEmpty(env[SETTINGS.ringAlgorithm.env]);
+    if (chosen === 'ketama') {
+      throw new UsageError(
+        '--points: applies to --algorithm points only (ketama has 160 per share)',
+      );
+    }
+    flags['ring-algorithm'] ??= 'points';
   }
-  const pointsGiven = stringFlag(parsed, 'points') !== undefined;
-  const algorithm: RingAlgorithm =
-    algorithmFlag === 'points' || (algorithmFlag === undefined && pointsGiven)
-      ? 'points'
-      : 'ketama';
-  if (algorithm === 'ketama' && pointsGiven) {
-    throw new UsageError('--points: applies to --algorithm points only (ketama has 160 per share)');
-  }
-  const pointsPerWeight = intFlag(
-    parsed,
-    'points',
-    HASH_RING_DEFAULTS.pointsPerWeight,
-    1,
-    MAX_POINTS_PER_WEIGHT,
-  );
-  return new HashRing(nodes, algorithm === 'points' ? { algorithm, pointsPerWeight } : {});
+  return flags;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

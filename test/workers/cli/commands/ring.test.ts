@@ -229,6 +229,31 @@ describe('countd ring locate follows the fleet settings', () => {
     expect(fromEnv.stdout).not.toBe(ketama.stdout);
   });
 
+  it('takes --ring-algorithm and --ring-points like every command, the earlier names too', async () => {
+    const stdin = names.join('\n');
+    const settings = await run(
+      ['ring', 'locate', '--nodes', nodes, '--ring-algorithm', 'points', '--ring-points', '7', '-'],
+      { stdin },
+    );
+    const earlier = await run(
+      ['ring', 'locate', '--nodes', nodes, '--algorithm', 'points', '--points', '7', '-'],
+      { stdin },
+    );
+    const points = new HashRing(
+      ['a', 'b', 'c'].map((id) => ({ id, weight: 1 })),
+      { algorithm: 'points', pointsPerWeight: 7 },
+    );
+    expect(settings.code).toBe(0);
+    expect(settings.stdout).toBe(names.map((n) => `${n}\t${points.locate(n)}\n`).join(''));
+    expect(earlier.stdout).toBe(settings.stdout);
+  });
+
+  it('names the flag when --ring-points is bad', async () => {
+    const result = await run(['ring', 'locate', '--nodes', nodes, '--ring-points', '0', 'x']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^--ring-points: 0 is out of range/);
+  });
+
   it('names the variable when its value is bad', async () => {
     const result = await run(['ring', 'locate', 'x'], {
       env: { COUNTD_NODES: nodes, COUNTD_RING_ALGORITHM: 'bogus' },
