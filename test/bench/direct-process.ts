@@ -2,17 +2,13 @@
  * B1, a bench client process: one lane of the workload as one HINCRBY per increment, straight
  * to the counter's node (same ring and layout as countd) through ioredis with auto-pipelining.
  */
-import { writeFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
-import { HashRing } from '../../src/ring/index.js';
-import { StorageLayout } from '../../src/storage/index.js';
+import type { Redis } from 'ioredis';
+import type { StorageLayout } from '../../src/storage/index.js';
 import { childMain, epochMs } from './bench-child.js';
-import { counterNames, generateLane, type LaneData, type WorkloadSpec } from './workload.js';
+import { connectNodes, type NodeClientsConfig } from './node-clients.js';
+import { prepareLane, type LaneData, type WorkloadSpec } from './workload.js';
 
-export interface DirectConfig {
-  readonly nodes: ReadonlyArray<{ readonly id: string; readonly url: string }>;
-  readonly prefix: string;
-  readonly buckets: number;
+export interface DirectConfig extends NodeClientsConfig {
   readonly lane: number;
   readonly spec: WorkloadSpec;
   readonly limit: number;
@@ -39,22 +35,11 @@ interface State {
 }
 
 async function setup(config: DirectConfig): Promise<State> {
-  const ring = new HashRing(config.nodes.map((n) => ({ id: n.id, weight: 1 })));
-  const layout = new StorageLayout(ring, config.prefix, config.buckets);
-  const clients = new Map<string, Redis>();
-  for (const node of config.nodes) {
-    const url = new URL(node.url);
-    const client = new Redis({
-      host: url.hostname,
-      port: Number(url.port),
-      enableAutoPipelining: true,
-    });
-    await client.ping();
-    clients.set(node.id, client);
-  }
-  const data = generateLane(config.spec, config.lane, 'stream', config.limit);
-  writeFileSync(config.expectFile, new Uint8Array(data.totals.buffer));
-  return { clients, layout, names: counterNames(config.spec.counters), data };
+  const nodes = await connectNodes(config, { enableAutoPipelining: true });
+  return {
+    ...nodes,
+    ...prepareLane(config.spec, config.lane, 'stream', config.expectFile, config.limit),
+  };
 }
 
 async function run(state: State): Promise<DirectResult> {

@@ -3,21 +3,15 @@
  * increments as jobs (`addBulk` in chunks, which is kind to the baseline); the `worker` role is
  * a plain BullMQ worker doing one HINCRBY per job on the counter's node (same ring and layout).
  */
-import { writeFileSync } from 'node:fs';
 import { Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
-import { HashRing } from '../../src/ring/index.js';
-import { StorageLayout } from '../../src/storage/index.js';
 import { childMain, epochMs } from './bench-child.js';
-import { counterNames, generateLane, type LaneData, type WorkloadSpec } from './workload.js';
+import { connectNodes, hostPort, type NodeClientsConfig } from './node-clients.js';
+import { prepareLane, type LaneData, type WorkloadSpec } from './workload.js';
 
-export interface JobPerIncrementConfig {
+export interface JobPerIncrementConfig extends NodeClientsConfig {
   readonly role: 'producer' | 'worker';
   readonly queueUrl: string;
   readonly queueName: string;
-  readonly nodes: ReadonlyArray<{ readonly id: string; readonly url: string }>;
-  readonly prefix: string;
-  readonly buckets: number;
   readonly lane: number;
   readonly spec: WorkloadSpec;
   readonly limit: number;
@@ -46,26 +40,17 @@ type State =
   | { role: 'worker'; worker: Worker };
 
 function connection(url: string): { host: string; port: number; maxRetriesPerRequest: null } {
-  const parsed = new URL(url);
-  return { host: parsed.hostname, port: Number(parsed.port), maxRetriesPerRequest: null };
+  return { ...hostPort(url), maxRetriesPerRequest: null };
 }
 
 async function setup(config: JobPerIncrementConfig): Promise<State> {
   if (config.role === 'producer') {
     const queue = new Queue(config.queueName, { connection: connection(config.queueUrl) });
     await queue.waitUntilReady();
-    const data = generateLane(config.spec, config.lane, 'stream', config.limit);
-    writeFileSync(config.expectFile, new Uint8Array(data.totals.buffer));
-    return { role: 'producer', queue, names: counterNames(config.spec.counters), data };
+    const lane = prepareLane(config.spec, config.lane, 'stream', config.expectFile, config.limit);
+    return { role: 'producer', queue, ...lane };
   }
-  const ring = new HashRing(config.nodes.map((n) => ({ id: n.id, weight: 1 })));
-  const layout = new StorageLayout(ring, config.prefix, config.buckets);
-  const clients = new Map<string, Redis>();
-  for (const node of config.nodes) {
-    const client = new Redis(connection(node.url));
-    await client.ping();
-    clients.set(node.id, client);
-  }
+  const { layout, clients } = await connectNodes(config, { maxRetriesPerRequest: null });
   const worker = new Worker(
     config.queueName,
     async (job: Job<JobData>) => {

@@ -3,11 +3,11 @@
  * application would call it (`increment(name, delta)`). The lane's increments and expected
  * totals are generated before `go`, so the timed loop costs what an application's calls cost.
  */
-import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Producer } from '../../src/producer/index.js';
 import { childMain, epochMs } from './bench-child.js';
-import { counterNames, generateLane, type LaneData, type WorkloadSpec } from './workload.js';
+import { hostPort } from './node-clients.js';
+import { prepareLane, type LaneData, type WorkloadSpec } from './workload.js';
 
 export interface ProducerConfig {
   readonly queueUrl: string;
@@ -59,9 +59,8 @@ interface State {
 }
 
 async function setup(config: ProducerConfig): Promise<State> {
-  const url = new URL(config.queueUrl);
   const producer = new Producer({
-    queue: { host: url.hostname, port: Number(url.port) },
+    queue: hostPort(config.queueUrl),
     queueName: config.queueName,
     producerId: `bench-${config.lane}-${process.pid}`,
     lingerMs: config.lingerMs,
@@ -80,9 +79,8 @@ async function setup(config: ProducerConfig): Promise<State> {
   counts.pairs = 0;
   counts.jobs = 0;
   counts.increments = 0;
-  const data = generateLane(config.spec, config.lane, config.mode);
-  writeFileSync(config.expectFile, new Uint8Array(data.totals.buffer));
-  return { producer, names: counterNames(config.spec.counters), data, counts };
+  const lane = prepareLane(config.spec, config.lane, config.mode, config.expectFile);
+  return { producer, ...lane, counts };
 }
 
 async function run(state: State, config: ProducerConfig): Promise<ProducerResult> {

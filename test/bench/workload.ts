@@ -5,6 +5,7 @@
  * lanes, so they write the same names and deltas.
  */
 
+import { writeFileSync } from 'node:fs';
 import { Prng, ZipfSampler, drawDelta } from '../../workers/load/index.js';
 
 /** Counter names as an application would have them; ≤ 64 bytes so hashes stay listpacks. */
@@ -103,4 +104,20 @@ export function generateLane(
     totals[index]! += delta;
   }
   return { indexes, deltas, totals };
+}
+
+/**
+ * What a client process prepares before `go`: its lane, generated up front, with the lane's
+ * expected totals written to `expectFile` for the parent to sum (`verifyLaneTotals`).
+ */
+export function prepareLane(
+  spec: WorkloadSpec,
+  lane: number,
+  mode: 'stream' | 'distinct',
+  expectFile: string,
+  limit = Infinity,
+): { names: string[]; data: LaneData } {
+  const data = generateLane(spec, lane, mode, limit);
+  writeFileSync(expectFile, new Uint8Array(data.totals.buffer));
+  return { names: counterNames(spec.counters), data };
 }
