@@ -14,7 +14,13 @@ import { JobLeases } from './job-leases.js';
 import { NodeIdentities } from './node-identities.js';
 import { NodeWriter } from './node-writer.js';
 import { WorkerConnections } from './worker-connections.js';
-import { resolveWorkerOptions, type CounterWorkerOptions } from './worker-options.js';
+import type { CountdConfig } from '../config/index.js';
+import {
+  resolveWorkerOptions,
+  workerOptionsFromConfig,
+  type CounterWorkerOptions,
+  type WorkerConfigOverrides,
+} from './worker-options.js';
 
 export interface CounterWorkerEvents extends FlusherEvents {
   /** A job failed for good (malformed payload, refused counters); it is kept in BullMQ's failed set. */
@@ -137,6 +143,14 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
       o.nodes.map((n) => n.id),
       FLUSH_ERROR_REASONS,
     );
+  }
+
+  /**
+   * A worker for the deployment a config describes: its queue, nodes, ring (registered as the
+   * fleet's), layout and tuning. `options` set what the config does not (metrics, ...).
+   */
+  static fromConfig(config: CountdConfig, options?: WorkerConfigOverrides): CounterWorker {
+    return new CounterWorker(workerOptionsFromConfig(config, options));
   }
 
   /** Checks the fleet's ring, then starts taking jobs and flushing on the interval. */

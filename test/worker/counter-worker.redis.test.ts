@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/index.js';
 import { RingMismatchError } from '../../src/errors/index.js';
+import { CounterWorker } from '../../src/worker/index.js';
 import { uniquePrefix, useRedisServers } from '../support/redis-harness.js';
 import {
   NODE_IDS,
@@ -76,6 +78,33 @@ describe('CounterWorker', () => {
       expect(Date.now() - before).toBeLessThan(5000);
       await waitFor('both jobs to complete', () => worker.held === 0);
       expect(await counterValue(metrics.incrementsFlushed)).toBe(6);
+    });
+  });
+
+  describe('from a config', () => {
+    it('CounterWorker.fromConfig takes queue, nodes, ring and layout from the config; options add the rest', async () => {
+      const s = stack();
+      const url = (server: { host: string; port: number }) =>
+        `redis://${server.host}:${server.port}`;
+      const config = parseConfig({
+        COUNTD_QUEUE_URL: url(redis.server(0)),
+        COUNTD_QUEUE_NAME: s.queueName,
+        COUNTD_NODES: NODE_IDS.map((id) => `${id}=${url(s.server(id))}`).join(','),
+        COUNTD_PREFIX: s.prefix,
+        COUNTD_BUCKETS: String(s.layout.buckets),
+        COUNTD_FLUSH_INTERVAL_MS: '50',
+      });
+      const worker = CounterWorker.fromConfig(config, { retryMaxMs: 200 });
+      expect(worker.options).toMatchObject({ flushIntervalMs: 50, retryMaxMs: 200 });
+      try {
+        await worker.start();
+        const [name] = s.namesOn('c', 1, 'config');
+        await s.add(payload([[name!, 7]]), 'config-1');
+        // The config's ring places the counter where the stack's layout reads it.
+        await waitFor('the increment to be stored', async () => (await s.read(name!)) === '7');
+      } finally {
+        await worker.close(5000);
+      }
     });
   });
 

@@ -1,15 +1,9 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import {
-  configSecrets,
-  requireQueue,
-  toRedisOptions,
-  type CountdConfig,
-} from '../../src/config/index.js';
+import { configSecrets, requireQueue, type CountdConfig } from '../../src/config/index.js';
 import { NodeIdentityError, RingMismatchError } from '../../src/errors/index.js';
 import { WorkerMetrics } from '../../src/metrics/index.js';
 import { CounterWorker } from '../../src/worker/index.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../cli/command.js';
-import { nodeConnections, ringFromConfig } from '../../src/config/ring-from-config.js';
 import { createLogger } from '../process/logger.js';
 import { startOpsServer } from '../process/ops-server.js';
 
@@ -21,30 +15,9 @@ import { startOpsServer } from '../process/ops-server.js';
 export async function runWorker(config: CountdConfig, stop: AbortSignal): Promise<number> {
   const log = createLogger(config.logLevel, configSecrets(config)).child({ module: 'worker' });
   const queue = requireQueue(config);
-  const { ring, fleet } = ringFromConfig(config);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const worker = new CounterWorker({
-    queue: toRedisOptions(queue),
-    queueName: config.queueName,
-    nodes: nodeConnections(config),
-    ring,
-    fleet,
-    prefix: config.prefix,
-    buckets: config.buckets,
-    flushIntervalMs: config.flushIntervalMs,
-    concurrency: config.concurrency,
-    maxBufferCounters: config.maxBufferCounters,
-    maxBufferBytes: config.maxBufferBytes,
-    maxScriptCounters: config.maxScriptCounters,
-    flushParallelism: config.flushParallelism,
-    markerTtlSeconds: config.markerTtlSeconds,
-    markerGraceSeconds: config.markerGraceSeconds,
-    publishUpdates: config.publishUpdates,
-    lockDurationMs: config.lockDurationMs,
-    maxClockSkewMs: config.maxClockSkewMs,
-    metrics: new WorkerMetrics(registry),
-  });
+  const worker = CounterWorker.fromConfig(config, { metrics: new WorkerMetrics(registry) });
   const flushLog = log.child({ module: 'flusher' });
   worker.on('error', (err) =>
     flushLog.warn({ err, node: err.node, attempt: err.attempt }, 'flush failed, retrying'),
@@ -95,8 +68,8 @@ export async function runWorker(config: CountdConfig, stop: AbortSignal): Promis
       pid: process.pid,
       queue: queue.display,
       queueName: config.queueName,
-      nodes: nodeConnections(config).map((n) => n.id),
-      ring: fleet.fingerprint,
+      nodes: worker.options.nodes.map((n) => n.id),
+      ring: worker.options.fleet?.fingerprint,
       metrics: `${ops.url}/metrics`,
     },
     'worker started',
