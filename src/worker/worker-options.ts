@@ -152,23 +152,10 @@ export function resolveWorkerOptions(
     ...WORKER_DEFAULTS,
     ...stripUndefined(options),
   } as CounterWorkerOptions;
-  const positive: Array<keyof typeof WORKER_DEFAULTS> = [
-    'buckets',
-    'flushIntervalMs',
-    'concurrency',
-    'maxBufferCounters',
-    'maxBufferBytes',
-    'maxScriptCounters',
-    'flushParallelism',
-    'markerTtlSeconds',
-    'markerGraceSeconds',
-    'publishChunk',
-    'lockDurationMs',
-    'maxClockSkewMs',
-    'commandTimeoutMs',
-    'retryMinMs',
-    'retryMaxMs',
-  ];
+  // Every numeric option, with a setting or not, is a count or a duration: positive.
+  const positive = (Object.keys(WORKER_DEFAULTS) as Array<keyof typeof WORKER_DEFAULTS>).filter(
+    (key) => typeof WORKER_DEFAULTS[key] === 'number',
+  );
   for (const key of positive) {
     const value = merged[key];
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {

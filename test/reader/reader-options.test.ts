@@ -4,6 +4,7 @@ import { CounterReader, READER_DEFAULTS } from '../../src/reader/index.js';
 import { HashRing } from '../../src/ring/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { StorageLayout } from '../../src/storage/index.js';
+import { DEPLOYMENT_ENV } from '../config/deployment-env.js';
 import { workerOptionsFromConfig } from '../../src/worker/worker-options.js';
 
 const ring = new HashRing([
@@ -61,20 +62,10 @@ describe('CounterReader options', () => {
 });
 
 describe('CounterReader.fromConfig', () => {
-  const env = {
-    COUNTD_NODES: 'a=redis://:pw@n1.example:7001,b:2=rediss://n2.example:7002',
-    COUNTD_PREFIX: 'views',
-    COUNTD_BUCKETS: '64',
-    COUNTD_RING_ALGORITHM: 'points',
-    COUNTD_RING_POINTS: '40',
-  };
-
   it('reads with the ring, prefix, buckets and node connections the workers use', async () => {
-    const config = parseConfig(env);
+    const config = parseConfig(DEPLOYMENT_ENV);
     const reader = CounterReader.fromConfig(config, { values: 'bigint', commandTimeoutMs: 900 });
-    const worker = workerOptionsFromConfig(
-      parseConfig({ ...env, COUNTD_QUEUE_URL: 'redis://q.example' }),
-    );
+    const worker = workerOptionsFromConfig(config);
     expect(reader.options).toMatchObject({
       prefix: 'views',
       buckets: 64,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { HashRing } from '../../src/ring/index.js';
+import { DEPLOYMENT_ENV } from '../config/deployment-env.js';
 import {
   WORKER_DEFAULTS,
   resolveWorkerOptions,
@@ -59,12 +60,7 @@ describe('resolveWorkerOptions: prefix and queue name', () => {
 
 describe('workerOptionsFromConfig', () => {
   const env = {
-    COUNTD_QUEUE_URL: 'redis://:s3cret@queue.example:6380/2',
-    COUNTD_NODES: 'a=redis://n1.example:7001,b:2=rediss://n2.example:7002',
-    COUNTD_PREFIX: 'views',
-    COUNTD_BUCKETS: '64',
-    COUNTD_RING_ALGORITHM: 'points',
-    COUNTD_RING_POINTS: '40',
+    ...DEPLOYMENT_ENV,
     COUNTD_FLUSH_INTERVAL_MS: '250',
     COUNTD_PUBLISH: 'false',
     COUNTD_LOCK_DURATION_MS: '8000',

@@ -141,16 +141,8 @@ export const loadCommand: Command = {
         )
       : undefined;
     if (ops !== undefined) io.stderr.write(`countd load: producer metrics on ${ops.url}/metrics\n`);
-    const sinks = Array.from(
-      { length: producers },
-      () =>
-        new Producer({
-          queue: toRedisOptions(queue),
-          queueName: config.queueName,
-          lingerMs,
-          maxBatch,
-          metrics,
-        }),
+    const sinks = Array.from({ length: producers }, () =>
+      Producer.fromConfig(config, { lingerMs, maxBatch, metrics }),
     );
     const generator = new LoadGenerator(
       {
