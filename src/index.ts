@@ -2,6 +2,7 @@
  * countd: distributed counters on Redis. The package's one entry (`'countd'`): produce
  * increments, run the aggregating worker, place and read counters, parse the configuration.
  * Every name the docs use is here; what a folder's `index.ts` exports beyond it is internal.
+ * The `fromConfig` option types come from their options modules.
  */
 export {
   Producer,
@@ -9,6 +10,7 @@ export {
   type ProducerOptions,
   type ProducerEvents,
 } from './producer/index.js';
+export type { ProducerConfigOverrides } from './producer/producer-options.js';
 export {
   CounterWorker,
   WORKER_DEFAULTS,
@@ -16,6 +18,7 @@ export {
   type CounterWorkerEvents,
   type FleetIdentity,
 } from './worker/index.js';
+export type { WorkerConfigOverrides } from './worker/worker-options.js';
 export {
   CounterReader,
   CounterWatch,
@@ -43,6 +46,7 @@ export {
   type ParsedUpdates,
   type UpdateProblem,
 } from './reader/index.js';
+export type { ReaderConfigOverrides } from './reader/reader-options.js';
 export {
   HashRing,
   HASH_RING_DEFAULTS,
