@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { commandRuns, skipWithoutTool } from '../support/required-tool.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string): string => readFileSync(`${ROOT}${path}`, 'utf8');
@@ -59,15 +60,11 @@ function mountTarget(service: Service, hostPath: string): string | undefined {
   return volume?.split(':')[1];
 }
 
-const composeProbe = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
-const composeMissing = composeProbe.error !== undefined || composeProbe.status !== 0;
-const inCi = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
-if (composeMissing && !inCi) {
-  console.warn(
-    'docker-compose not found on PATH: skipping `docker-compose config -q` ' +
-      '(install it with `apt-get install -y docker-compose`; in CI this is a failure).',
-  );
-}
+const skipCompose = skipWithoutTool(
+  commandRuns('docker-compose', 'version') ? undefined : 'docker-compose not found on PATH',
+  '`docker-compose config -q`',
+  'apt-get install -y docker-compose',
+);
 
 /** Runs docker-compose on docker-compose.yml with no COUNTD_* variable set: the defaults. */
 function dockerCompose(...args: string[]): {
@@ -90,7 +87,7 @@ function dockerCompose(...args: string[]): {
   };
 }
 
-describe.skipIf(composeMissing && !inCi)('docker-compose config', () => {
+describe.skipIf(skipCompose)('docker-compose config', () => {
   it('accepts docker-compose.yml', () => {
     const run = dockerCompose('config', '-q');
     expect(run.status, run.output).toBe(0);

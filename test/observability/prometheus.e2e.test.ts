@@ -6,6 +6,7 @@ import { E2eStack } from '../e2e/support/e2e-stack.js';
 import { metricSum } from '../e2e/support/prom-text.js';
 import type { WorkerProcess } from '../e2e/support/worker-process.js';
 import { useRedisServers } from '../support/redis-harness.js';
+import { skipWithoutTool } from '../support/required-tool.js';
 import { underlyingQueries } from './support/alert-queries.js';
 import { addDuplicateJob, addMalformedJobs, causeEnqueueErrors } from './support/error-paths.js';
 import { activeTargets, rules } from './support/prometheus-api.js';
@@ -41,17 +42,15 @@ import {
  * Locally a missing binary skips this suite with a warning; in CI (CI set) it is a failure.
  */
 const PROMETHEUS = findPrometheus();
-const inCi = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
 const MISSING =
   process.env.PROMETHEUS_BIN === undefined
     ? 'prometheus not found on PATH'
     : `PROMETHEUS_BIN=${process.env.PROMETHEUS_BIN} is not an executable file`;
-if (PROMETHEUS === undefined && !inCi) {
-  console.warn(
-    `${MISSING}: skipping the end-to-end dashboard and alert query test (install it with ` +
-      '`apt-get install -y prometheus`; in CI this is a failure).',
-  );
-}
+const skipPrometheus = skipWithoutTool(
+  PROMETHEUS === undefined ? MISSING : undefined,
+  'the end-to-end dashboard and alert query test',
+  'apt-get install -y prometheus',
+);
 
 const LOAD_RATE = 10_000; // increments/s over both producers
 /** Scraping before the first error, so that errors show as a rise. */
@@ -67,7 +66,7 @@ const DATA_TIMEOUT_MS = 30_000;
 const NODE_OUTAGE_MS = 4000;
 const SEED = Number(process.env.E2E_SEED ?? Math.floor(Math.random() * 1e9));
 
-describe.skipIf(PROMETHEUS === undefined && !inCi)('Prometheus scraping countd under load', () => {
+describe.skipIf(skipPrometheus)('Prometheus scraping countd under load', () => {
   const queueRedis = useRedisServers({ count: 1 });
   // AOF: the node stopped below must come back with its data (and its countd identity); one
   // that came back empty would be refused, as it must be.

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { commandRuns, skipWithoutTool } from '../support/required-tool.js';
 import { alertRules } from './promql-expressions.js';
 
 /*
@@ -10,16 +11,12 @@ import { alertRules } from './promql-expressions.js';
  * promtool skips these checks with a warning; in CI (CI set) it is a failure, never a skip.
  */
 const PROMETHEUS_DIR = fileURLToPath(new URL('../../grafana/prometheus/', import.meta.url));
-const probe = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
-const promtoolMissing = probe.error !== undefined || probe.status !== 0;
-const inCi = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
-
-if (promtoolMissing && !inCi) {
-  console.warn(
-    'promtool not found on PATH: skipping the Prometheus config and alert rule checks ' +
-      '(install it with `apt-get install -y prometheus`; in CI this is a failure).',
-  );
-}
+const promtoolMissing = !commandRuns('promtool', '--version');
+const skipPromtool = skipWithoutTool(
+  promtoolMissing ? 'promtool not found on PATH' : undefined,
+  'the Prometheus config and alert rule checks',
+  'apt-get install -y prometheus',
+);
 
 function promtool(...args: string[]): { status: number | null; output: string } {
   const run = spawnSync('promtool', args, { cwd: PROMETHEUS_DIR, encoding: 'utf8' });
@@ -29,7 +26,7 @@ function promtool(...args: string[]): { status: number | null; output: string } 
   };
 }
 
-describe.skipIf(promtoolMissing && !inCi)('promtool', () => {
+describe.skipIf(skipPromtool)('promtool', () => {
   it('is installed', () => {
     expect(promtoolMissing, 'promtool is required in CI: apt-get install -y prometheus').toBe(
       false,
