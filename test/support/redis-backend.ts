@@ -19,10 +19,13 @@ export interface ServerSpec {
 export interface ServerHandle {
   readonly host: string;
   readonly port: number;
-  /** Host pid of the redis-server process, when the backend can tell. */
+  /** Host pid of the redis-server process (the last one after stop/kill); undefined if unknown. */
   readonly pid: number | undefined;
+  /** Graceful stop (SIGTERM: the AOF is fsynced). Resolves once it is down. */
   stop(): Promise<void>;
+  /** SIGKILL (process) or container kill: a crash, no fsync. Resolves once it is down. */
   kill(): Promise<void>;
+  /** Starts it again (stopping it first if it runs), same port, with its data when AOF is on. */
   restart(): Promise<void>;
   /** Final teardown: the process or container and its data are gone afterwards. */
   destroy(): Promise<void>;

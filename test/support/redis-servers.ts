@@ -35,22 +35,12 @@ export interface RedisServersOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** One real Redis server started for a test. */
-export interface TestRedisServer {
+/** One real Redis server started for a test: its backend's handle, less the teardown. */
+export interface TestRedisServer extends Omit<ServerHandle, 'destroy'> {
   /** `redis-0`, `redis-1`, … in start order. */
   readonly name: string;
-  readonly host: string;
-  readonly port: number;
   /** `redis://host:port`; unchanged by `restart()`. */
   readonly url: string;
-  /** Host pid of the redis-server process (the last one after stop/kill); undefined if unknown. */
-  readonly pid: number | undefined;
-  /** Graceful stop (SIGTERM: the AOF is fsynced). Resolves once it is down. */
-  stop(): Promise<void>;
-  /** SIGKILL (process) or container kill: a crash, no fsync. Resolves once it is down. */
-  kill(): Promise<void>;
-  /** Starts it again (stopping it first if it runs), same port, with its data when AOF is on. */
-  restart(): Promise<void>;
   /** A new ioredis connection to this server; the harness disconnects it at teardown. */
   client(options?: RedisOptions): Redis;
 }
