@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors/index.js';
 import { parseNodeList, type NodeSpec } from './node-spec.js';
 import { parseRedisUrl, type RedisConnection } from './redis-url.js';
+import { MAX_POINTS_PER_WEIGHT } from '../ring/ring-options.js';
 import { assertKeyPrefix, assertQueueName } from '../validation/index.js';
 
 /** One configurable value: read from `env`, overridden by `--flag`. */
@@ -124,7 +125,7 @@ export const SETTINGS = {
     flag: 'ring-points',
     default: '160',
     description: 'points per weight unit in the `points` algorithm',
-    parse: integer(1, 10_000),
+    parse: integer(1, MAX_POINTS_PER_WEIGHT),
   },
   flushIntervalMs: {
     env: 'COUNTD_FLUSH_INTERVAL_MS',
