@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { intFlag, numberFlag, stringFlag, type ParsedArgs } from '../../workers/cli/args.js';
 
 export const SCENARIOS = [
   's1',
@@ -111,17 +112,13 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
   });
   if (values.help === true) return undefined;
   const quick = values.quick === true;
-  const int = (name: string, raw: string | undefined, fallback: number, min = 1): number => {
-    if (raw === undefined) return fallback;
-    const value = Number(raw.replace(/_/g, ''));
-    if (!Number.isSafeInteger(value) || value < min)
-      throw new Error(`--${name} must be an integer >= ${min}, got "${raw}"`);
-    return value;
-  };
-  const optional = (name: string, raw: string | undefined): number | undefined =>
-    raw === undefined ? undefined : int(name, raw, 0);
-  const zipf = values.zipf === undefined ? 1.1 : Number(values.zipf);
-  if (!Number.isFinite(zipf) || zipf < 0) throw new Error(`--zipf must be >= 0`);
+  // The CLI's flag parsers (`countd load` takes the same numbers): one rule for 1_000_000.
+  const parsed: ParsedArgs = { values, positionals: [], help: false };
+  const int = (name: string, fallback: number, min = 1): number =>
+    intFlag(parsed, name, fallback, min);
+  const optional = (name: string): number | undefined =>
+    stringFlag(parsed, name) === undefined ? undefined : int(name, 0, 0);
+  const zipf = numberFlag(parsed, 'zipf', 1.1, 0, 100);
   // s1-groups and s1-drain only in full runs unless asked for.
   let only: Set<Scenario> = new Set(
     SCENARIOS.filter((x) => !quick || (x !== 's1-groups' && x !== 's1-drain')),
@@ -141,32 +138,32 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
       throw new Error(`--worker-env takes COUNTD_NAME=value, got "${pair}"`);
     workerEnv[pair.slice(0, at)] = pair.slice(at + 1);
   }
-  const total = int('total', values.total, quick ? 3_000_000 : 10_000_000);
+  const total = int('total', quick ? 3_000_000 : 10_000_000);
   return {
     quick,
     json: values.json,
-    producers: int('producers', values.producers, 2),
-    workers: int('workers', values.workers, 2),
+    producers: int('producers', 2),
+    workers: int('workers', 2),
     total,
     uniformTotal: quick ? Math.min(total, 1_000_000) : total,
     directTotal: quick ? Math.min(total, 1_000_000) : total,
     largeGroups: 20_000,
-    counters: int('counters', values.counters, 1_000_000),
+    counters: int('counters', 1_000_000),
     zipf,
-    seed: int('seed', values.seed, 42, 0),
-    flushIntervalMs: int('flush-interval-ms', values['flush-interval-ms'], 1000, 10),
-    repeat: int('repeat', values.repeat, quick ? 1 : 3),
-    jobSample: int('job-sample', values['job-sample'], quick ? 20_000 : 100_000),
+    seed: int('seed', 42, 0),
+    flushIntervalMs: int('flush-interval-ms', 1000, 10),
+    repeat: int('repeat', quick ? 1 : 3),
+    jobSample: int('job-sample', quick ? 20_000 : 100_000),
     // Under a second per variant is too short on a shared box: quick runs fewer variants instead.
-    flushCounters: int('flush-counters', values['flush-counters'], 1_000_000),
-    halfRateSeconds: int('half-rate-seconds', values['half-rate-seconds'], quick ? 6 : 15),
+    flushCounters: int('flush-counters', 1_000_000),
+    halfRateSeconds: int('half-rate-seconds', quick ? 6 : 15),
     only,
     aof: values.aof === true,
     profile: values.profile,
     workerEnv,
     workerNodeFlags: (values['worker-node-flags'] ?? '').split(/\s+/).filter((f) => f !== ''),
-    lingerMs: optional('linger-ms', values['linger-ms']),
-    maxBatch: optional('max-batch', values['max-batch']),
-    maxInFlight: optional('max-in-flight', values['max-in-flight']),
+    lingerMs: optional('linger-ms'),
+    maxBatch: optional('max-batch'),
+    maxInFlight: optional('max-in-flight'),
   };
 }
