@@ -6,14 +6,9 @@ import type { Redis } from 'ioredis';
 import type { StorageLayout } from '../../src/storage/index.js';
 import { childMain, epochMs } from './bench-child.js';
 import { connectNodes, type NodeClientsConfig } from './node-clients.js';
-import { prepareLane, type LaneData, type WorkloadSpec } from './workload.js';
+import { prepareLane, type LaneConfig, type LaneData } from './workload.js';
 
-export interface DirectConfig extends NodeClientsConfig {
-  readonly lane: number;
-  readonly spec: WorkloadSpec;
-  readonly limit: number;
-  readonly expectFile: string;
-}
+export interface DirectConfig extends NodeClientsConfig, LaneConfig {}
 
 export interface DirectResult {
   readonly increments: number;
@@ -38,7 +33,7 @@ async function setup(config: DirectConfig): Promise<State> {
   const nodes = await connectNodes(config, { enableAutoPipelining: true });
   return {
     ...nodes,
-    ...prepareLane(config.spec, config.lane, 'stream', config.expectFile, config.limit),
+    ...prepareLane(config, 'stream'),
   };
 }
 

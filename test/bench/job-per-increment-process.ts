@@ -6,16 +6,12 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { childMain, epochMs } from './bench-child.js';
 import { connectNodes, hostPort, type NodeClientsConfig } from './node-clients.js';
-import { prepareLane, type LaneData, type WorkloadSpec } from './workload.js';
+import { prepareLane, type LaneConfig, type LaneData } from './workload.js';
 
-export interface JobPerIncrementConfig extends NodeClientsConfig {
+export interface JobPerIncrementConfig extends NodeClientsConfig, LaneConfig {
   readonly role: 'producer' | 'worker';
   readonly queueUrl: string;
   readonly queueName: string;
-  readonly lane: number;
-  readonly spec: WorkloadSpec;
-  readonly limit: number;
-  readonly expectFile: string;
   /** Worker concurrency. */
   readonly concurrency: number;
 }
@@ -47,7 +43,7 @@ async function setup(config: JobPerIncrementConfig): Promise<State> {
   if (config.role === 'producer') {
     const queue = new Queue(config.queueName, { connection: connection(config.queueUrl) });
     await queue.waitUntilReady();
-    const lane = prepareLane(config.spec, config.lane, 'stream', config.expectFile, config.limit);
+    const lane = prepareLane(config, 'stream');
     return { role: 'producer', queue, ...lane };
   }
   const { layout, clients } = await connectNodes(config, { maxRetriesPerRequest: null });

@@ -7,19 +7,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Producer } from '../../src/producer/index.js';
 import { childMain, epochMs } from './bench-child.js';
 import { hostPort } from './node-clients.js';
-import { prepareLane, type LaneData, type WorkloadSpec } from './workload.js';
+import { prepareLane, type LaneConfig, type LaneData } from './workload.js';
 
-export interface ProducerConfig {
+export interface ProducerConfig extends LaneConfig {
   readonly queueUrl: string;
   readonly queueName: string;
-  readonly lane: number;
-  readonly spec: WorkloadSpec;
-  /** See {@link generateLane}. */
+  /** See {@link prepareLane}. */
   readonly mode: 'stream' | 'distinct';
   /** Increments per second for this lane; 0: as fast as the producer takes them. */
   readonly rate: number;
-  /** Where the lane's expected totals go (a Float64Array by counter index). */
-  readonly expectFile: string;
   readonly lingerMs?: number;
   readonly maxBatch?: number;
   readonly maxInFlight?: number;
@@ -79,7 +75,7 @@ async function setup(config: ProducerConfig): Promise<State> {
   counts.pairs = 0;
   counts.jobs = 0;
   counts.increments = 0;
-  const lane = prepareLane(config.spec, config.lane, config.mode, config.expectFile);
+  const lane = prepareLane(config, config.mode);
   return { producer, ...lane, counts };
 }
 

@@ -106,18 +106,25 @@ export function generateLane(
   return { indexes, deltas, totals };
 }
 
+/** The lane a client process replays, and where it writes the lane's expected totals. */
+export interface LaneConfig {
+  readonly lane: number;
+  readonly spec: WorkloadSpec;
+  /** Where the lane's expected totals go (a Float64Array by counter index). */
+  readonly expectFile: string;
+  /** Only the first `limit` increments of the lane (see {@link generateLane}). */
+  readonly limit?: number;
+}
+
 /**
  * What a client process prepares before `go`: its lane, generated up front, with the lane's
  * expected totals written to `expectFile` for the parent to sum (`verifyLaneTotals`).
  */
 export function prepareLane(
-  spec: WorkloadSpec,
-  lane: number,
+  config: LaneConfig,
   mode: 'stream' | 'distinct',
-  expectFile: string,
-  limit = Infinity,
 ): { names: string[]; data: LaneData } {
-  const data = generateLane(spec, lane, mode, limit);
-  writeFileSync(expectFile, new Uint8Array(data.totals.buffer));
-  return { names: counterNames(spec.counters), data };
+  const data = generateLane(config.spec, config.lane, mode, config.limit);
+  writeFileSync(config.expectFile, new Uint8Array(data.totals.buffer));
+  return { names: counterNames(config.spec.counters), data };
 }
