@@ -62,6 +62,14 @@ function host(raw: string, source: string): string {
   return raw;
 }
 
+// Visible ASCII only: the token travels in an HTTP header, and a token with spaces or
+// controls is a pasting accident. 16 characters at least: a guessable token protects nothing.
+function gatewayToken(raw: string, source: string): string {
+  if (!/^[\x21-\x7e]{16,512}$/.test(raw))
+    throw new ConfigError(source, 'must be 16-512 visible ASCII characters (value not shown)');
+  return raw;
+}
+
 function bool(raw: string, source: string): boolean {
   const text = raw.trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(text)) return true;
@@ -234,6 +242,51 @@ export const SETTINGS = {
     default: 'info',
     description: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`',
     parse: oneOf(LOG_LEVELS),
+  },
+  gatewayHost: {
+    env: 'COUNTD_GATEWAY_HOST',
+    flag: 'gateway-host',
+    default: '127.0.0.1',
+    description:
+      "address of `countd gateway`'s HTTP ingest (`POST /v1/increments`, `GET /v1/counters`)",
+    parse: host,
+  },
+  gatewayPort: {
+    env: 'COUNTD_GATEWAY_PORT',
+    flag: 'gateway-port',
+    default: '8464',
+    description: "port of `countd gateway`'s HTTP ingest (0: pick a free port)",
+    parse: integer(0, 65_535),
+  },
+  statsdHost: {
+    env: 'COUNTD_STATSD_HOST',
+    flag: 'statsd-host',
+    default: '127.0.0.1',
+    description: "address of `countd gateway`'s StatsD intake (TCP and UDP)",
+    parse: host,
+  },
+  statsdPort: {
+    env: 'COUNTD_STATSD_PORT',
+    flag: 'statsd-port',
+    default: '8125',
+    description:
+      "port of `countd gateway`'s StatsD intake, TCP and UDP alike (0: pick a free port)",
+    parse: integer(0, 65_535),
+  },
+  gatewayToken: {
+    env: 'COUNTD_GATEWAY_TOKEN',
+    flag: 'gateway-token',
+    unset: '(none: no authentication)',
+    description:
+      "bearer token `countd gateway`'s HTTP API requires (`Authorization: Bearer <token>`), 16-512 visible ASCII characters; a secret, never logged",
+    parse: gatewayToken,
+  },
+  gatewayMaxBodyBytes: {
+    env: 'COUNTD_GATEWAY_MAX_BODY_BYTES',
+    flag: 'gateway-max-body-bytes',
+    default: '1048576',
+    description: 'largest HTTP request body `countd gateway` reads; past it, 413',
+    parse: integer(64, 1024 ** 3),
   },
 } as const satisfies Record<string, Setting<unknown>>;
 

@@ -77,6 +77,15 @@ const BAD_VALUES: Record<SettingName, Array<[string, RegExp]>> = {
     ['http', /"http" is not an integer/],
   ],
   logLevel: [['verbose', /"verbose" is not one of fatal, error, warn, info, debug, trace, silent/]],
+  gatewayHost: [['a/b', /"a\/b" is not a host name or address/]],
+  gatewayPort: [['65536', /out of range \(expected 0\.\.65535\)/]],
+  statsdHost: [['bad host!', /"bad host!" is not a host name or address/]],
+  statsdPort: [['-1', /out of range \(expected 0\.\.65535\)/]],
+  gatewayToken: [
+    ['short-token', /must be 16-512 visible ASCII characters \(value not shown\)/],
+    ['a token with spaces', /must be 16-512 visible ASCII characters/],
+  ],
+  gatewayMaxBodyBytes: [['10', /out of range \(expected 64\.\.1073741824\)/]],
 };
 
 const CASES = (Object.entries(BAD_VALUES) as Array<[SettingName, Array<[string, RegExp]>]>).flatMap(
@@ -109,6 +118,11 @@ describe('parseConfig', () => {
       metricsHost: '127.0.0.1',
       metricsPort: 9464,
       logLevel: 'info',
+      gatewayHost: '127.0.0.1',
+      gatewayPort: 8464,
+      statsdHost: '127.0.0.1',
+      statsdPort: 8125,
+      gatewayMaxBodyBytes: 1_048_576,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
