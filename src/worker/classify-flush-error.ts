@@ -19,10 +19,10 @@ export type FlushErrorReason = (typeof FLUSH_ERROR_REASONS)[number];
 /**
  * A short, bounded label for flush_errors_total{reason}. ioredis and Redis give no error
  * classes for these, only codes and message prefixes, so the text is read here, once.
+ * `lease` is never returned: the flusher knows that reason without reading a message.
  */
 export function classifyFlushError(error: Error): FlushErrorReason {
   if (error instanceof NodeIdentityError) return 'identity';
-  if (error.message.startsWith('lease ended')) return 'lease';
   const text = `${(error as { code?: string }).code ?? ''} ${error.message}`;
   if (/timed out|timeout/i.test(text)) return 'timeout';
   if (/ECONNREFUSED|ECONNRESET|EPIPE|closed|writeable|ENOTFOUND|EHOSTUNREACH|connect/i.test(text))

@@ -7,6 +7,7 @@ import { classifyFlushError, type FlushErrorReason } from './classify-flush-erro
 import type { FlushBuffer } from './flush-buffer.js';
 import type { FlushGroup } from './flush-group.js';
 import type { HeldJob, UnappliedIncrement } from './held-job.js';
+import type { HeldJobOutcomes } from './held-job-lifecycle.js';
 import type { JobLeases } from './job-leases.js';
 import type { NodeIdentities } from './node-identities.js';
 import type { NodeWriter, RefusalRecord } from './node-writer.js';
@@ -26,16 +27,6 @@ export interface FlusherContext {
   readonly identities: NodeIdentities;
   /** The owner of the held jobs' state, told what became of their parts. */
   readonly jobs: HeldJobOutcomes;
-}
-
-/** What the flusher reports about held jobs; the jobs' owner decides what follows. */
-export interface HeldJobOutcomes {
-  /** One part of `job` is durable (or refused); after the last one the job is completed or failed. */
-  partApplied(job: HeldJob): void;
-  /** A node refused these increments of `job`: it fails with them once its parts are done. */
-  refused(job: HeldJob, increments: readonly UnappliedIncrement[]): void;
-  /** `jobs` turned out to be another worker's: let them go without completing them. */
-  lost(jobs: readonly HeldJob[]): void;
 }
 
 /** Events: `flushed` ({ node, counters, commands, jobs, seconds }), `error` (flush attempt failed, retried). */

@@ -5,7 +5,6 @@ import { incrementCount, jobInstance, parseJobPayload, type JobPayload } from '.
 import type { WorkerMetrics } from '../metrics/index.js';
 import { asError } from './as-error.js';
 import type { FlushBuffer } from './flush-buffer.js';
-import type { HeldJobOutcomes } from './flusher.js';
 import { HeldJob, type UnappliedIncrement } from './held-job.js';
 import { HeldJobs } from './held-jobs.js';
 import { unappliedReason } from './unapplied-reason.js';
@@ -15,6 +14,16 @@ const LOST = 'its lock expired while this worker held it: another worker owns it
 
 // Rough heap cost of one held [name, delta] pair beyond the name's characters.
 const PAIR_OVERHEAD_BYTES = 56;
+
+/** What the flusher reports about held jobs; {@link HeldJobLifecycle} decides what follows. */
+export interface HeldJobOutcomes {
+  /** One part of `job` is durable (or refused); after the last one the job is completed or failed. */
+  partApplied(job: HeldJob): void;
+  /** A node refused these increments of `job`: it fails with them once its parts are done. */
+  refused(job: HeldJob, increments: readonly UnappliedIncrement[]): void;
+  /** `jobs` turned out to be another worker's: let them go without completing them. */
+  lost(jobs: readonly HeldJob[]): void;
+}
 
 /** What the lifecycle tells the worker around it. */
 export interface HeldJobHooks {
