@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { countersCommand, listCommand } from './counters.js';
 import { demoCommand } from './demo/demo-command.js';
 import { failedCommand } from './failed/index.js';
+import { gatewayCommand } from './gateway.js';
 import { getCommand } from './get.js';
 import { incrCommand } from './incr.js';
 import { loadCommand } from './load.js';
@@ -15,6 +16,7 @@ import { workerCommand } from './worker.js';
 export const commands: readonly Command[] = [
   upCommand,
   workerCommand,
+  gatewayCommand,
   incrCommand,
   getCommand,
   watchCommand,
