@@ -88,7 +88,7 @@ export const SETTINGS = {
     flag: 'queue-url',
     unset: '(none: `countd up` starts a local Redis)',
     description:
-      'Redis holding the BullMQ queue: `redis://[user:password@]host[:port][/db]` or `rediss://` (TLS)',
+      'Redis holding the BullMQ queue: `redis://[user:password@]host[:port][/db]`, `rediss://` (TLS) or `redis+sentinel://[user:password@]host:port[+host:port...]/<master>[/db][?sentinelUsername=...&sentinelPassword=...]`',
     parse: (raw: string, source: string): RedisConnection => parseRedisUrl(raw, source),
   },
   queueName: {
@@ -103,7 +103,7 @@ export const SETTINGS = {
     flag: 'nodes',
     unset: '(none: `countd up` starts 3 local nodes)',
     description:
-      'storage nodes, `id[:weight]=url,...` e.g. `a=redis://127.0.0.1:7001,b:2=redis://127.0.0.1:7002`',
+      'storage nodes, `id[:weight]=url,...` e.g. `a=redis://127.0.0.1:7001,b:2=redis://127.0.0.1:7002`; a url may be `redis+sentinel://...` as for the queue',
     parse: (raw: string, source: string): readonly NodeSpec[] => parseNodeList(raw, source),
   },
   prefix: {
@@ -192,6 +192,22 @@ export const SETTINGS = {
     description:
       'marker lifetime after its job completed (covers producer retries of the same job id)',
     parse: integer(1, 86_400),
+  },
+  minReplicas: {
+    env: 'COUNTD_MIN_REPLICAS',
+    flag: 'min-replicas',
+    default: '0',
+    description:
+      'replicas that must acknowledge (`WAIT`) a flush before its jobs complete, and a job before a producer confirms it; 0: the primary alone (a failover may lose what it had not replicated, docs/guarantees.md)',
+    parse: integer(0, 64),
+  },
+  replicaWaitMs: {
+    env: 'COUNTD_REPLICA_WAIT_MS',
+    flag: 'replica-wait-ms',
+    default: '1000',
+    description:
+      'how long one `WAIT` for `COUNTD_MIN_REPLICAS` replicas may block; short of them, the flush or the confirmation is retried',
+    parse: integer(1, 60_000),
   },
   publishUpdates: {
     env: 'COUNTD_PUBLISH',

@@ -8,4 +8,5 @@ export { QueueUnavailableError } from './queue-unavailable-error.js';
 export { ProducerFullError } from './producer-full-error.js';
 export { ClosedError } from './closed-error.js';
 export { StorageError } from './storage-error.js';
+export { ReplicasShortError } from './replicas-short-error.js';
 export { NodeIdentityError, type NodeIdentityProblem } from './node-identity-error.js';

@@ -4,6 +4,7 @@
  *
  * Storage nodes: `<prefix>:t:<bucket>` hashes of counters, `<prefix>:applied:<jobId>` markers,
  * `<prefix>:refused:<applyId>` refusal records, `<prefix>:node` the node's identity,
+ * `<prefix>:probe` the replica-wait probe,
  * `<prefix>:updates` pub/sub channel. Queue Redis: `countd:fleet:<queue>:ring`,
  * `countd:fleet:<queue>:id`, `countd:fleet:<queue>:nodes`.
  */
@@ -33,6 +34,14 @@ export class CountdKeys {
   /** The node's identity: which fleet's node it is, written once, checked by every apply. */
   nodeIdentity(): string {
     return `${this.prefix}:node`;
+  }
+
+  /**
+   * A key each worker overwrites on a node before `WAIT` when an apply found its parts already
+   * applied: that apply wrote nothing, and `WAIT` only covers what its own connection wrote.
+   */
+  replicaProbe(): string {
+    return `${this.prefix}:probe`;
   }
 
   /** Channel on each node where flushes publish the new values of the counters they changed. */

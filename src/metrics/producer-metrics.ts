@@ -5,6 +5,7 @@ export class ProducerMetrics {
   readonly incrementsEnqueued: Counter;
   readonly jobsEnqueued: Counter;
   readonly enqueueErrors: Counter<'reason'>;
+  readonly replicaWaitsShort: Counter;
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -22,6 +23,11 @@ export class ProducerMetrics {
       name: 'countd_enqueue_errors_total',
       help: 'Batches the producer could not get into the queue (after retries) or refused (buffer full)',
       labelNames: ['reason'],
+      registers,
+    });
+    this.replicaWaitsShort = new Counter({
+      name: 'countd_enqueue_replica_waits_short_total',
+      help: "Job adds whose WAIT had fewer replicas' acknowledgements than COUNTD_MIN_REPLICAS (retried; the increments are not confirmed yet)",
       registers,
     });
     // Known reasons start at 0 so that the first error is a rise that rate()/increase() see.

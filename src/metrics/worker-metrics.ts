@@ -12,7 +12,25 @@ export interface WorkerStateSource {
   nodeIdentityOk(): ReadonlyArray<{ readonly node: string; readonly ok: boolean }>;
   /** Job counts by BullMQ state (waiting, active, delayed, failed, ...). */
   queueCounts(): Promise<Record<string, number>>;
+  /** Per node: what its connection reaches now (`INFO replication`), read at scrape time. */
+  nodeReplication?(): Promise<readonly NodeReplicationState[]>;
 }
+
+/** The replication state of the server a storage node's connection reaches. */
+export interface NodeReplicationState {
+  readonly node: string;
+  /** `unreachable` when it did not answer (down, or a failover under way). */
+  readonly role: NodeRole;
+  /** Replicas connected and online (primary only; else 0). */
+  readonly replicas: number;
+  /** Longest time since a replica acknowledged, in seconds (INFO's `lag`; 0 without replicas). */
+  readonly lagSeconds: number;
+  /** Replication bytes the furthest-behind replica has not acknowledged (0 without replicas). */
+  readonly lagBytes: number;
+}
+
+export const NODE_ROLES = ['primary', 'replica', 'unreachable'] as const;
+export type NodeRole = (typeof NODE_ROLES)[number];
 
 /** Every worker-side metric, registered on the registry given (never the global one implicitly). */
 export class WorkerMetrics {
@@ -27,6 +45,9 @@ export class WorkerMetrics {
   readonly flushDuration: Histogram<'node'>;
   readonly lag: Histogram;
   readonly flushBatchCounters: Histogram;
+  readonly replicaAckWait: Histogram<'node'>;
+  readonly replicasShort: Gauge<'node'>;
+  readonly lastFlush: Gauge<'node'>;
   private source: WorkerStateSource | undefined;
 
   constructor(readonly registry: Registry) {
@@ -95,6 +116,26 @@ export class WorkerMetrics {
       buckets: [1, 10, 100, 1000, 5000, 10000, 50000, 100000, 500000],
       registers,
     });
+    this.replicaAckWait = new Histogram({
+      name: 'countd_replica_ack_wait_seconds',
+      help: 'Time one WAIT for COUNTD_MIN_REPLICAS replicas took after an apply (short or not)',
+      labelNames: ['node'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.replicasShort = new Gauge({
+      name: 'countd_node_replicas_short',
+      help: "Per storage node: 1 while its last WAIT had fewer replicas' acknowledgements than COUNTD_MIN_REPLICAS (its jobs wait held), else 0",
+      labelNames: ['node'],
+      registers,
+    });
+    this.lastFlush = new Gauge({
+      name: 'countd_node_last_flush_timestamp_seconds',
+      help: 'Per storage node: when (epoch seconds) a flush last became durable on it; time() minus it is the time since',
+      labelNames: ['node'],
+      registers,
+    });
+    this.nodeReplicationGauges(registers);
     const gauge = (name: string, help: string, read: (s: WorkerStateSource) => number) =>
       new Gauge({
         name,
@@ -144,6 +185,57 @@ export class WorkerMetrics {
     });
   }
 
+  /** Role, replicas and replica lag per node, read from the nodes at scrape time (one INFO each). */
+  private nodeReplicationGauges(registers: Registry[]): void {
+    // The four gauges of one scrape share one read (prom-client collects them concurrently).
+    let reading: Promise<readonly NodeReplicationState[]> | undefined;
+    const read = () => {
+      reading ??= (this.source?.nodeReplication?.() ?? Promise.resolve([]))
+        .catch(() => [])
+        .finally(() => setTimeout(() => (reading = undefined), 100).unref());
+      return reading;
+    };
+    const perNode = (
+      name: string,
+      help: string,
+      set: (g: Gauge<'node' | 'role'>, s: NodeReplicationState) => void,
+      labelNames: Array<'node' | 'role'> = ['node'],
+    ) => {
+      const g: Gauge<'node' | 'role'> = new Gauge({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect: async () => {
+          for (const s of await read()) set(g, s);
+        },
+      });
+    };
+    perNode(
+      'countd_node_role',
+      'Per storage node: 1 for the role of the server its connection reaches now (primary, replica: a demoted primary, unreachable), 0 for the others',
+      (g, s) => {
+        for (const r of NODE_ROLES) g.set({ node: s.node, role: r }, r === s.role ? 1 : 0);
+      },
+      ['node', 'role'],
+    );
+    perNode(
+      'countd_node_replicas',
+      'Per storage node: replicas online under its primary (INFO replication), read at scrape time',
+      (g, s) => g.set({ node: s.node }, s.replicas),
+    );
+    perNode(
+      'countd_node_replica_lag_seconds',
+      "Per storage node: seconds since its slowest replica's last acknowledgement",
+      (g, s) => g.set({ node: s.node }, s.lagSeconds),
+    );
+    perNode(
+      'countd_node_replica_lag_bytes',
+      'Per storage node: replication bytes its slowest replica has not acknowledged',
+      (g, s) => g.set({ node: s.node }, s.lagBytes),
+    );
+  }
+
   /** Connects the scrape-time gauges to a running worker. */
   observe(source: WorkerStateSource): void {
     this.source = source;
@@ -159,6 +251,7 @@ export class WorkerMetrics {
       this.storageCommands.inc({ node }, 0);
       this.duplicatePartsSkipped.inc({ node }, 0);
       for (const reason of flushErrorReasons) this.flushErrors.inc({ node, reason }, 0);
+      this.replicasShort.set({ node }, 0);
     }
   }
 }

@@ -51,6 +51,14 @@ export interface ProducerOptions {
    * @defaultValue `PRODUCER_DEFAULTS.deadlineMs`
    */
   readonly deadlineMs: number;
+  /**
+   * Replicas of the queue Redis that must acknowledge a job's add (`WAIT`) before its
+   * increments are confirmed; 0: the primary's reply suffices.
+   * @defaultValue the default of `COUNTD_MIN_REPLICAS`
+   */
+  readonly minReplicas: number;
+  /** Longest one `WAIT` blocks. @defaultValue the default of `COUNTD_REPLICA_WAIT_MS` */
+  readonly replicaWaitMs: number;
   /** Failed jobs BullMQ keeps (with their reason). @defaultValue `PRODUCER_DEFAULTS.keepFailedJobs` */
   readonly keepFailedJobs: number;
   readonly metrics?: ProducerMetrics;
@@ -58,6 +66,8 @@ export interface ProducerOptions {
 
 export const PRODUCER_DEFAULTS = Object.freeze({
   queueName: SETTING_DEFAULTS.queueName,
+  minReplicas: SETTING_DEFAULTS.minReplicas,
+  replicaWaitMs: SETTING_DEFAULTS.replicaWaitMs,
   // Library-only options (no setting): their one definition.
   lingerMs: 10,
   maxBatch: 2000,
@@ -75,6 +85,8 @@ export type ProducerInput = Pick<ProducerOptions, 'queue'> &
 /** The options {@link producerOptionsFromConfig} takes over the config's: batching, timeouts, metrics. */
 export type ProducerConfigOverrides = Partial<Omit<ProducerOptions, 'queue' | 'queueName'>>;
 
+/** Producer options a deployment's settings decide. */
+
 /**
  * A producer's options from the deployment's config (its queue Redis and queue name, the very
  * ones the workers consume); `overrides` set the rest.
@@ -84,6 +96,9 @@ export function producerOptionsFromConfig(
   overrides: ProducerConfigOverrides = {},
 ): ProducerInput {
   return {
+    ...overrides,
+    minReplicas: config.minReplicas,
+    replicaWaitMs: config.replicaWaitMs,
     ...overrides,
     queue: toRedisOptions(requireQueue(config)),
     queueName: config.queueName,
@@ -106,6 +121,8 @@ export function resolveProducerOptions(options: ProducerInput): Readonly<Produce
     ['attemptTimeoutMs', 1, 3_600_000],
     ['deadlineMs', 1, 86_400_000],
     ['keepFailedJobs', 0, 10_000_000],
+    ['minReplicas', 0, 64],
+    ['replicaWaitMs', 1, 60_000],
   ];
   for (const [key, min, max] of ranges) {
     const value = merged[key];

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
 import pLimit, { type LimitFunction } from 'p-limit';
 import {
   ClosedError,
@@ -9,6 +10,7 @@ import {
   InvalidDeltaError,
   ProducerFullError,
   QueueUnavailableError,
+  ReplicasShortError,
 } from '../errors/index.js';
 import { JOB_NAME, PAYLOAD_VERSION, type JobPayload } from '../jobs/index.js';
 import { backoffDelay, type Backoff } from '../retry/index.js';
@@ -178,7 +180,10 @@ export class Producer extends EventEmitter<ProducerEvents> {
 
   /**
    * Adds the job, retrying with the same id: BullMQ does not add a job whose id exists, so a
-   * retry after an attempt that did land (reply lost, timeout) does not enqueue it twice.
+   * retry after an attempt that did land (reply lost, timeout) does not enqueue it twice. With
+   * `minReplicas`, an add counts once `WAIT` says that many replicas have it; short of them the
+   * add is retried too: after a failover to a replica that never got it, the retry adds it; on
+   * a server that has it, BullMQ writes a `duplicated` event, a write the next `WAIT` covers.
    */
   private async addWithRetry(
     jobId: string,
@@ -201,6 +206,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
           }),
           Math.min(attemptTimeoutMs, left),
         );
+        await this.waitForReplicas(Math.min(attemptTimeoutMs, left));
         return;
       } catch (err) {
         lastError = err;
@@ -218,8 +224,26 @@ export class Producer extends EventEmitter<ProducerEvents> {
       lastError,
     );
   }
+
+  /**
+   * Resolves once `minReplicas` replicas of the queue Redis acknowledged everything this
+   * producer's connection wrote, the add just made included; throws {@link ReplicasShortError}.
+   */
+  private async waitForReplicas(timeoutMs: number): Promise<void> {
+    const { minReplicas, replicaWaitMs } = this.options;
+    if (minReplicas === 0) return;
+    // BullMQ's Redis backend runs on ioredis: its connection is the one that made the add.
+    const client = (await this.queue.getBackend().client) as unknown as Pick<Redis, 'call'>;
+    const acks = Number(
+      await withTimeout(client.call('WAIT', minReplicas, replicaWaitMs), timeoutMs + replicaWaitMs),
+    );
+    if (acks >= minReplicas) return;
+    this.options.metrics?.replicaWaitsShort.inc();
+    throw new ReplicasShortError('queue', acks, minReplicas, replicaWaitMs);
+  }
 }
 
+/** Rejects after `ms` unless `promise` settled first. */
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

@@ -1,4 +1,4 @@
-import { NodeIdentityError } from '../errors/index.js';
+import { NodeIdentityError, ReplicasShortError } from '../errors/index.js';
 
 /** Every value {@link classifyFlushError} returns: the bounded label set of flush_errors_total{reason}. */
 export const FLUSH_ERROR_REASONS = [
@@ -7,6 +7,7 @@ export const FLUSH_ERROR_REASONS = [
   'oom',
   'busy',
   'readonly',
+  'noreplicas',
   'loading',
   'auth',
   'identity',
@@ -23,6 +24,7 @@ export type FlushErrorReason = (typeof FLUSH_ERROR_REASONS)[number];
  */
 export function classifyFlushError(error: Error): FlushErrorReason {
   if (error instanceof NodeIdentityError) return 'identity';
+  if (error instanceof ReplicasShortError) return 'noreplicas';
   const text = `${(error as { code?: string }).code ?? ''} ${error.message}`;
   if (/timed out|timeout/i.test(text)) return 'timeout';
   if (/ECONNREFUSED|ECONNRESET|EPIPE|closed|writeable|ENOTFOUND|EHOSTUNREACH|connect/i.test(text))

@@ -13,6 +13,7 @@ import { HeldJobLifecycle } from './held-job-lifecycle.js';
 import { JobLeases } from './job-leases.js';
 import { NodeIdentities } from './node-identities.js';
 import { NodeWriter } from './node-writer.js';
+import { ReplicaAcks } from './replica-acks.js';
 import { WorkerConnections } from './worker-connections.js';
 import type { CountdConfig } from '../config/index.js';
 import {
@@ -122,6 +123,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
           o.maxClockSkewMs,
         ),
         identities: this.identities,
+        replicas: new ReplicaAcks({ min: o.minReplicas, waitMs: o.replicaWaitMs }, o.metrics),
         jobs: this.jobs,
       },
       {
@@ -253,6 +255,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
       nodeIdentityOk: () =>
         this.options.nodes.map((node, n) => ({ node: node.id, ok: this.identities.ok(n) })),
       queueCounts: () => this.connections.queueCounts(),
+      nodeReplication: () => this.connections.nodeReplication(),
     };
   }
 }

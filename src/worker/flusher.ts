@@ -2,41 +2,16 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { WorkerMetrics } from '../metrics/index.js';
-import { backoffDelay, type Backoff } from '../retry/index.js';
+import { backoffDelay } from '../retry/index.js';
 import { classifyFlushError, type FlushErrorReason } from './classify-flush-error.js';
 import type { FlushBuffer } from './flush-buffer.js';
 import type { FlushGroup } from './flush-group.js';
 import type { HeldJob, UnappliedIncrement } from './held-job.js';
-import type { HeldJobOutcomes } from './held-job-lifecycle.js';
-import type { JobLeases } from './job-leases.js';
-import type { NodeIdentities } from './node-identities.js';
+import type { FlusherContext, FlusherEvents, FlusherOptions } from './flusher-options.js';
 import type { NodeWriter, RefusalRecord } from './node-writer.js';
+import { asError } from './as-error.js';
 
-export interface FlusherOptions {
-  /** Storage nodes applied to at once. */
-  readonly parallelism: number;
-  /** Spacing of the retries of a failed apply. */
-  readonly retry: Backoff;
-  /** Markers shrunk per apply at most, so the shrink list never makes a script large. */
-  readonly maxShrinkPerApply: number;
-}
-
-/** What the flusher reaches beyond the nodes: job ownership, node identities, the held jobs. */
-export interface FlusherContext {
-  readonly leases: JobLeases;
-  readonly identities: NodeIdentities;
-  /** The owner of the held jobs' state, told what became of their parts. */
-  readonly jobs: HeldJobOutcomes;
-}
-
-/** Events: `flushed` ({ node, counters, commands, jobs, seconds }), `error` (flush attempt failed, retried). */
-export interface FlusherEvents {
-  flushed: [{ node: string; counters: number; commands: number; jobs: number; seconds: number }];
-  error: [Error & { node?: string; attempt?: number }];
-  refused: [{ node: string; counter: string; error: string; jobs: readonly string[] }];
-  /** Held jobs found to be another worker's (their locks expired while this one was stopped). */
-  lost: [{ jobs: readonly string[] }];
-}
+export type { FlusherContext, FlusherEvents, FlusherOptions } from './flusher-options.js';
 
 /**
  * Moves buffered groups to their nodes. Each node has at most one flush running; a flush asked
@@ -145,8 +120,20 @@ export class Flusher extends EventEmitter<FlusherEvents> {
         };
         outcome = await this.limit(() => writer.apply(group, shrink, access));
       } catch (err) {
-        await failed(err instanceof Error ? err : new Error(String(err)));
+        await failed(asError(err));
         continue;
+      }
+      if (outcome.kind === 'applied' || outcome.kind === 'duplicates') {
+        // Durable only once enough replicas hold it; until then the group keeps every job, so
+        // the retry finds them applied (and waits again) or, on a promoted replica that never
+        // got this apply, applies them again, once.
+        try {
+          await this.context.replicas.confirm(writer, outcome.kind === 'duplicates');
+        } catch (err) {
+          await failed(asError(err));
+          continue;
+        }
+        this.metrics?.lastFlush.set({ node }, Date.now() / 1000);
       }
       if (outcome.kind === 'expired') {
         // The node saw the lease end before the apply ran: claim again (which finds out whether

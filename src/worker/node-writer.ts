@@ -96,6 +96,25 @@ export class NodeWriter {
   }
 
   /**
+   * How many replicas (at most `required`) acknowledged every write this connection made, as
+   * `WAIT required timeoutMs` counts them. `probe` first overwrites the probe key: an apply that
+   * found its parts applied wrote nothing, and a connection opened since (a reconnect, a new
+   * primary) has written nothing either, so `WAIT` alone would cover nothing. The probe's write
+   * comes after everything the node holds, the found parts included.
+   */
+  async replicaAcks(required: number, timeoutMs: number, probe: boolean): Promise<number> {
+    if (!probe) return Number(await this.redis.wait(required, timeoutMs));
+    const replies = await this.redis
+      .pipeline()
+      .set(this.layout.keys.replicaProbe(), '1')
+      .wait(required, timeoutMs)
+      .exec();
+    const failed = replies?.find(([err]) => err !== null)?.[0];
+    if (failed) throw failed;
+    return Number(replies?.[1]?.[1]);
+  }
+
+  /**
    * KEYS then ARGV of the apply script, in one array. The counters travel as one tab-separated
    * string (see apply-group.lua): ioredis encodes each argument separately, and two arguments
    * per counter made encoding cost as much as the script itself (docs/performance.md).

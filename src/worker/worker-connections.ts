@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { closeConnection } from '../redis/index.js';
+import type { NodeReplicationState } from '../metrics/index.js';
+import { closeConnection, parseReplicationInfo } from '../redis/index.js';
 import type { CounterWorkerOptions } from './worker-options.js';
 
 type QueueCounts = Record<string, number>;
@@ -55,6 +56,26 @@ export class WorkerConnections {
       ),
     );
     return answers.every(Boolean);
+  }
+
+  /**
+   * What each storage node's connection reaches now, from `INFO replication` (the metrics'
+   * role and lag gauges, on scrape). A node that does not answer within a second is
+   * `unreachable`: its connection may be waiting out a WAIT or a failover.
+   */
+  nodeReplication(): Promise<NodeReplicationState[]> {
+    return Promise.all(
+      this.storage.map(async (redis, n) => {
+        const node = this.options.nodes[n]!.id;
+        const text = await Promise.race([
+          redis.info('replication').catch(() => undefined),
+          new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref()),
+        ]);
+        if (text === undefined)
+          return { node, role: 'unreachable', replicas: 0, lagSeconds: 0, lagBytes: 0 } as const;
+        return { node, ...parseReplicationInfo(text) };
+      }),
+    );
   }
 
   /** Jobs per state in the queue (for the queue_jobs gauge, read on scrape). */

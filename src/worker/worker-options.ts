@@ -61,6 +61,13 @@ export interface CounterWorkerOptions {
   readonly markerTtlSeconds: number;
   /** @defaultValue the default of `COUNTD_MARKER_GRACE_S` */
   readonly markerGraceSeconds: number;
+  /**
+   * Replicas of a node that must acknowledge an apply (`WAIT`) before its jobs complete; 0: the
+   * primary's reply suffices. @defaultValue the default of `COUNTD_MIN_REPLICAS`
+   */
+  readonly minReplicas: number;
+  /** Longest one `WAIT` blocks. @defaultValue the default of `COUNTD_REPLICA_WAIT_MS` */
+  readonly replicaWaitMs: number;
   /** Publish new values on `<prefix>:updates`. @defaultValue the default of `COUNTD_PUBLISH` */
   readonly publishUpdates: boolean;
   /** Values per published message. @defaultValue `WORKER_DEFAULTS.publishChunk` */
@@ -103,6 +110,8 @@ const WORKER_SETTINGS = [
   'markerTtlSeconds',
   'markerGraceSeconds',
   'publishUpdates',
+  'minReplicas',
+  'replicaWaitMs',
   'lockDurationMs',
   'maxClockSkewMs',
 ] as const satisfies ReadonlyArray<DefaultedSetting & keyof CounterWorkerOptions>;
@@ -152,10 +161,13 @@ export function resolveWorkerOptions(
     ...WORKER_DEFAULTS,
     ...stripUndefined(options),
   } as CounterWorkerOptions;
-  // Every numeric option, with a setting or not, is a count or a duration: positive.
+  // Every numeric option, with a setting or not, is a count or a duration: positive (but
+  // minReplicas, which may be 0).
   const positive = (Object.keys(WORKER_DEFAULTS) as Array<keyof typeof WORKER_DEFAULTS>).filter(
-    (key) => typeof WORKER_DEFAULTS[key] === 'number',
+    (key) => typeof WORKER_DEFAULTS[key] === 'number' && key !== 'minReplicas',
   );
+  if (!Number.isSafeInteger(merged.minReplicas) || merged.minReplicas < 0)
+    throw new ConfigError('minReplicas', `must be an integer >= 0, got ${merged.minReplicas}`);
   for (const key of positive) {
     const value = merged[key];
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {

@@ -25,7 +25,12 @@ function errorOf(
 /** At least one bad value per setting, with what the message must say about the accepted form. */
 const BAD_VALUES: Record<SettingName, Array<[string, RegExp]>> = {
   queueUrl: [
-    ['localhost:6379', /unsupported scheme "localhost:".*expected redis:\/\/ or rediss:\/\//],
+    [
+      'localhost:6379',
+      /unsupported scheme "localhost:".*expected redis:\/\/, rediss:\/\/ or redis\+sentinel:\/\//,
+    ],
+    ['redis+sentinel://h:26379', /no master name.*expected redis\+sentinel:\/\//],
+    ['redis+sentinel://h:x/m', /sentinel "h:x" is not host\[:port\]/],
     ['127.0.0.1', /not a URL.*expected redis:\/\/\[user:password@\]host\[:port\]\[\/db\]/],
     ['redis://h/x', /database must be a number 0-99/],
   ],
@@ -64,6 +69,8 @@ const BAD_VALUES: Record<SettingName, Array<[string, RegExp]>> = {
   flushParallelism: [['1025', /out of range \(expected 1\.\.1024\)/]],
   markerTtlSeconds: [['59', /out of range \(expected 60\.\.2592000\)/]],
   markerGraceSeconds: [['0', /out of range \(expected 1\.\.86400\)/]],
+  minReplicas: [['-1', /out of range \(expected 0\.\.64\)/]],
+  replicaWaitMs: [['0', /out of range \(expected 1\.\.60000\)/]],
   publishUpdates: [['maybe', /"maybe" is not a boolean \(expected true\/false\)/]],
   shutdownTimeoutMs: [['99', /out of range \(expected 100\.\.3600000\)/]],
   lockDurationMs: [['999', /out of range \(expected 1000\.\.3600000\)/]],
@@ -111,6 +118,8 @@ describe('parseConfig', () => {
       flushParallelism: 4,
       markerTtlSeconds: 86_400,
       markerGraceSeconds: 300,
+      minReplicas: 0,
+      replicaWaitMs: 1000,
       publishUpdates: true,
       shutdownTimeoutMs: 30_000,
       lockDurationMs: 30_000,

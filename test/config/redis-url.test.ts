@@ -70,7 +70,7 @@ describe('parseRedisUrl', () => {
     ['redis://h:99999', /not a URL: redis:\/\/h:99999/],
     [
       'http://h:1',
-      /unsupported scheme "http:" in http:\/\/h:1 \(expected redis:\/\/ or rediss:\/\/\)/,
+      /unsupported scheme "http:" in http:\/\/h:1 \(expected redis:\/\/, rediss:\/\/ or redis\+sentinel:\/\/\)/,
     ],
     ['localhost:6379', /unsupported scheme "localhost:"/],
     ['redis:///0', /no host in redis:\/\/\/0|not a URL/],

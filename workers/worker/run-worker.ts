@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { configSecrets, requireQueue, type CountdConfig } from '../../src/config/index.js';
 import { NodeIdentityError, RingMismatchError } from '../../src/errors/index.js';
 import { WorkerMetrics } from '../../src/metrics/index.js';
+import { assertSentinelsAnswer } from '../../src/redis/index.js';
 import { CounterWorker } from '../../src/worker/index.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../cli/command.js';
 import { createLogger } from '../process/logger.js';
@@ -15,6 +16,8 @@ import { startOpsServer } from '../process/ops-server.js';
 export async function runWorker(config: CountdConfig, stop: AbortSignal): Promise<number> {
   const log = createLogger(config.logLevel, configSecrets(config)).child({ module: 'worker' });
   const queue = requireQueue(config);
+  // Before any connection: sentinels that name no primary are a configuration error (exit 2).
+  await assertSentinelsAnswer(config);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const worker = CounterWorker.fromConfig(config, { metrics: new WorkerMetrics(registry) });

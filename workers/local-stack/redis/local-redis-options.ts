@@ -29,6 +29,11 @@ export interface LocalRedisOptions {
    * @defaultValue 'redis'
    */
   readonly name?: string;
+  /**
+   * A configuration file given before the arguments (a Sentinel needs one it can rewrite:
+   * `extraArgs: ['--sentinel']`).
+   */
+  readonly configFile?: string;
   /** More `redis-server` arguments, appended last (so they win), e.g. `['--maxmemory', '64mb']`. */
   readonly extraArgs?: readonly string[];
   /**
@@ -56,6 +61,7 @@ export interface ResolvedLocalRedisOptions {
   readonly appendfsync: 'always' | 'everysec' | 'no';
   readonly name: string;
   readonly extraArgs: readonly string[];
+  readonly configFile: string | undefined;
   readonly redisServerPath: string | undefined;
   readonly startTimeoutMs: number;
   readonly stopTimeoutMs: number;
@@ -100,6 +106,7 @@ export function resolveLocalRedisOptions(options: LocalRedisOptions): ResolvedLo
     appendfsync,
     name,
     extraArgs: Object.freeze([...(options.extraArgs ?? [])]),
+    configFile: options.configFile,
     redisServerPath: options.redisServerPath,
     startTimeoutMs: options.startTimeoutMs ?? DEFAULTS.startTimeoutMs,
     stopTimeoutMs: options.stopTimeoutMs ?? DEFAULTS.stopTimeoutMs,

@@ -103,6 +103,7 @@ export async function spawnRedis(request: SpawnRequest): Promise<ChildProcess> {
 function redisArgs(options: ResolvedLocalRedisOptions, port: number): string[] {
   // prettier-ignore
   return [
+    ...(options.configFile === undefined ? [] : [options.configFile]),
     '--bind', HOST,
     '--port', String(port),
     '--dir', options.dir,
