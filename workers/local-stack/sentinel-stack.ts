@@ -53,8 +53,13 @@ export class SentinelStack {
             name: `${name}-${i}`,
             appendfsync: options.appendfsync ?? 'everysec',
             redisServerPath: options.redisServerPath,
-            extraArgs:
-              primary === undefined ? [] : ['--replicaof', primary.host, String(primary.port)],
+            // Diskless full syncs start at once: Redis 7 waits 5 s for more replicas by default,
+            // which a replica rejoining after a failover would spend unsynced.
+            extraArgs: [
+              '--repl-diskless-sync-delay',
+              '0',
+              ...(primary === undefined ? [] : ['--replicaof', primary.host, String(primary.port)]),
+            ],
           });
         const primary = await start(0);
         started.push(primary);
