@@ -4,6 +4,8 @@ import type { FlushPathRun } from './scenario-flush-path.js';
 import type { MemoryResult } from './scenario-memory.js';
 import type { WorkerRssResult } from './scenario-worker-rss.js';
 import type { RingBenchResult } from './ring-bench.js';
+import type { GatewayBenchResult } from './scenario-gateway.js';
+import { gatewayCpuLines, gatewayRows } from './scenario-gateway-report.js';
 
 /** Everything one bench run measured; `figures` holds the flat fields the issue asks for. */
 export interface BenchReport {
@@ -22,6 +24,7 @@ export interface BenchReport {
   readonly flushPath: readonly FlushPathRun[];
   readonly workerRss: WorkerRssResult | undefined;
   readonly ring: RingBenchResult | undefined;
+  readonly gateway?: GatewayBenchResult | undefined;
   readonly seconds: number;
 }
 
@@ -226,6 +229,7 @@ export function formatReport(r: BenchReport): string {
       ok: undefined,
     });
   }
+  if (r.gateway !== undefined) rows.push(...gatewayRows(r.gateway));
   const w1 = Math.max(...rows.map((x) => x.what.length));
   const w2 = Math.max(...rows.map((x) => x.figure.length));
   const w3 = Math.max(6, ...rows.map((x) => x.target.length));
@@ -266,6 +270,8 @@ export function formatReport(r: BenchReport): string {
       `  ${base.label.padEnd(12)} ${fixed(base.seconds, 1).padStart(5)} s  ${parts.join(', ')}; machine ${fixed(base.machineCores, 2)}`,
     );
   }
+  if (r.gateway !== undefined)
+    lines.push('', 'CPU per process during gateway runs (cores):', ...gatewayCpuLines(r.gateway));
   lines.push('', `(${fixed(r.seconds, 0)} s)`);
   return `${lines.join('\n')}\n`;
 }

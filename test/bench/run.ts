@@ -13,6 +13,7 @@ import { runRingBench, type RingBenchResult } from './ring-bench.js';
 import { runDirect, runJobPerIncrement, type BaselineResult } from './scenario-baselines.js';
 import { runEndToEnd, type EndToEndResult } from './scenario-end-to-end.js';
 import { runFlushPath, type FlushPathRun } from './scenario-flush-path.js';
+import { gatewayFigures, runGatewayBench, type GatewayBenchResult } from './scenario-gateway.js';
 import { runMemory, type MemoryResult } from './scenario-memory.js';
 import { runWorkerRss, type WorkerRssResult } from './scenario-worker-rss.js';
 
@@ -87,6 +88,7 @@ async function main(o: BenchOptions): Promise<void> {
   let memory: MemoryResult | undefined;
   const flushPath: FlushPathRun[] = [];
   let workerRss: WorkerRssResult | undefined;
+  let gateway: GatewayBenchResult | undefined;
   try {
     if (o.only.has('flush')) {
       const variants: Array<[number, boolean]> = o.quick
@@ -162,6 +164,27 @@ async function main(o: BenchOptions): Promise<void> {
       progress(`worker RSS with ${o.counters} distinct counters buffered`);
       workerRss = await runWorkerRss(stack, dir, o.counters, o.producers);
     }
+    if (o.only.has('gateway')) {
+      // Totals of their own: 10M increments per run would be minutes of HTTP at the goal rate.
+      const gatewayTotal = o.quick ? 1_000_000 : 3_000_000;
+      gateway = await runGatewayBench(
+        {
+          stack,
+          dir,
+          workers: o.workers,
+          flushIntervalMs: o.flushIntervalMs,
+          http: { spec: spec(gatewayTotal, o.zipf), concurrency: 8, batch: 1000 },
+          // StatsD deployments name thousands of metrics, not a million: 10,000 names.
+          statsd: {
+            spec: { counters: 10_000, zipf: o.zipf, seed: o.seed, total: gatewayTotal, lanes: 1 },
+            connections: 4,
+          },
+          profileDir: o.profile,
+        },
+        o.repeat,
+        progress,
+      );
+    }
   } finally {
     await stack.stop();
   }
@@ -212,6 +235,7 @@ async function main(o: BenchOptions): Promise<void> {
     ring_lookups_zipf_memoized_per_s: ring?.lookupsPerSecond.zipfMemoized ?? null,
     ring_lookups_uncached_per_s: ring?.lookupsPerSecond.uncached ?? null,
     ring_lookups_cold_per_s: ring?.lookupsPerSecond.cold ?? null,
+    ...gatewayFigures(gateway),
   };
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -249,6 +273,7 @@ async function main(o: BenchOptions): Promise<void> {
     flushPath,
     workerRss,
     ring,
+    gateway,
     seconds: (performance.now() - began) / 1000,
   };
   process.stdout.write(formatReport(report));
