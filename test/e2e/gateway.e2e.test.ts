@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, ftruncateSync, rmSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import StatsD from 'hot-shots';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandRuns, skipWithoutTool } from '../support/required-tool.js';
 import { GatewayProcess } from './gateway-process.js';
 import type { E2eStack } from './support/e2e-stack.js';
 import { useE2eStack } from './support/use-e2e-stack.js';
@@ -142,7 +143,7 @@ describe('countd gateway end to end (real gateway, worker and Redis; curl, hot-s
     expect1('gw.hs.udp', delivered);
   });
 
-  it('raw TCP and UDP lines (node:net/dgram; nc is not installed): split across writes, sampled, refused, malformed', async () => {
+  it('raw TCP and UDP lines (node:net/dgram): split across writes, sampled, refused, malformed', async () => {
     const socket = connect(gateway.statsdPort, '127.0.0.1');
     await once(socket, 'connect');
     const text =
@@ -182,6 +183,33 @@ describe('countd gateway end to end (real gateway, worker and Redis; curl, hot-s
       })) > 0
     )
       expect1('gw:raw:u', 1);
+  });
+
+  it('nc: StatsD lines over TCP counted exactly, over UDP delivered/sent reported', async (ctx) => {
+    const missing = commandRuns('sh', '-c', 'command -v nc') ? undefined : 'nc';
+    if (skipWithoutTool(missing, 'the nc StatsD case', 'apt-get install netcat-openbsd')) {
+      ctx.skip();
+      return;
+    }
+    const lines = Array.from({ length: 500 }, (_, i) => `gw:nc:${i % 50}:${(i % 7) + 1}|c`);
+    // -N: shut the socket down at the end of stdin, so the gateway reads every line.
+    await ncSend(['-N', '127.0.0.1', String(gateway.statsdPort)], `${lines.join('\n')}\n`);
+    for (let i = 0; i < lines.length; i++) expect1(`gw:nc:${i % 50}`, (i % 7) + 1);
+    const udpBefore = await gateway.metric('countd_gateway_statsd_lines_total', {
+      transport: 'udp',
+      outcome: 'counted',
+    });
+    await ncSend(['-u', '-w', '1', '127.0.0.1', String(gateway.statsdPort)], 'gw:nc:udp:1|c\n');
+    await sleep(500);
+    const udpDelivered =
+      (await gateway.metric('countd_gateway_statsd_lines_total', {
+        transport: 'udp',
+        outcome: 'counted',
+      })) - udpBefore;
+    process.stdout.write(
+      `gateway e2e: nc TCP sent 500 lines; nc UDP delivered ${udpDelivered}/1\n`,
+    );
+    if (udpDelivered > 0) expect1('gw:nc:udp', udpDelivered);
   });
 
   it('bad input: 100 MB bodies, slowloris, invalid UTF-8, bad entries, wrong token; other clients unaffected', async () => {
@@ -321,6 +349,16 @@ async function slowloris(base: string): Promise<{ ms: number; reply: string }> {
   await closed;
   await drip.catch(() => undefined);
   return { ms: performance.now() - started, reply };
+}
+
+/** Runs `nc args` with `input` on its stdin; resolves when nc exits 0. */
+async function ncSend(args: string[], input: string): Promise<void> {
+  const child = spawn('nc', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.end(input);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`nc ${args.join(' ')} exited ${code}: ${stderr}`);
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
