@@ -7,6 +7,7 @@
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { childMain, epochMs } from './bench-child.js';
 import { statsdName } from './gateway-statsd-lines.js';
 import { prepareLane, type LaneConfig } from './workload.js';
@@ -16,6 +17,8 @@ export interface GatewayStatsdConfig extends LaneConfig {
   readonly port: number;
   /** TCP connections (UDP: one socket). */
   readonly connections: number;
+  /** UDP only: lines per second to send at; 0 or absent: as fast as the socket takes them. */
+  readonly rate?: number;
 }
 
 export interface GatewayStatsdResult {
@@ -83,6 +86,8 @@ async function sendUdp(state: State, config: GatewayStatsdConfig): Promise<void>
   const socket = createSocket('udp4');
   socket.connect(config.port, '127.0.0.1');
   await once(socket, 'connect');
+  const linesPerPacket = state.lines / Math.max(1, state.chunks.length);
+  const started = performance.now();
   for (let at = 0; at < state.chunks.length; at += UDP_WINDOW) {
     const sends: Array<Promise<void>> = [];
     for (let c = at; c < Math.min(at + UDP_WINDOW, state.chunks.length); c++)
@@ -93,6 +98,10 @@ async function sendUdp(state: State, config: GatewayStatsdConfig): Promise<void>
         ),
       );
     await Promise.all(sends);
+    const rate = config.rate ?? 0;
+    const aheadMs =
+      ((at + UDP_WINDOW) * linesPerPacket * 1000) / rate - (performance.now() - started);
+    if (rate > 0 && aheadMs > 1) await sleep(aheadMs);
   }
   await new Promise<void>((resolve) => socket.close(() => resolve()));
 }

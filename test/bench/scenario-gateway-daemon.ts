@@ -10,6 +10,8 @@ import type { WorkloadSpec } from './workload.js';
 /** The `statsd` npm daemon fed the StatsD case's lines over UDP, once. */
 export interface StatsdDaemonRun {
   readonly label: string;
+  /** Lines/s the client was asked to send at; 0: as fast as it could. */
+  readonly rate: number;
   readonly lines: number;
   readonly packets: number;
   /** Lines and packets the daemon counted itself (`statsd.metrics_received`, `packets_received`). */
@@ -43,15 +45,16 @@ export async function runStatsdDaemon(
   dir: string,
   spec: WorkloadSpec,
   run: number,
+  rate: number,
 ): Promise<StatsdDaemonRun> {
-  const label = `statsd-daemon-udp-${run}`;
+  const label = `statsd-daemon-udp-${rate > 0 ? 'paced' : 'flood'}-${run}`;
   const daemon = await StatsdDaemon.start(dir);
   let client: BenchChild<GatewayStatsdConfig, GatewayStatsdResult> | undefined;
   try {
     const expectFile = join(dir, `${label}-expect.f64`);
     client = await BenchChild.start<GatewayStatsdConfig, GatewayStatsdResult>(
       './gateway-statsd-client.js',
-      { lane: 0, spec, expectFile, transport: 'udp', port: daemon.udpPort, connections: 1 },
+      { lane: 0, spec, expectFile, transport: 'udp', port: daemon.udpPort, connections: 1, rate },
     );
     const cpu = new CpuMeter(new Map([['statsd-daemon', daemon.pid]]));
     cpu.begin();
@@ -80,6 +83,7 @@ export async function runStatsdDaemon(
     const got = received(counters);
     return {
       label,
+      rate,
       lines: sent.lines,
       packets: sent.sends,
       received: got,

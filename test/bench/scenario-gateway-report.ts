@@ -76,11 +76,15 @@ export function gatewayRows(g: GatewayBenchResult): GatewayRow[] {
       target: '',
       ok: undefined,
     });
-  } else if (g.daemon.length > 0) {
-    const d = g.daemon;
+  }
+  for (const d of [g.daemon, g.daemonPaced]) {
+    if (d.length === 0) continue;
     const first = d[0]!;
     rows.push({
-      what: 'statsd 0.9.0 daemon, same lines over UDP',
+      what:
+        first.rate > 0
+          ? `statsd 0.9.0 daemon, same lines, UDP paced at ${int(first.rate)}/s`
+          : 'statsd 0.9.0 daemon, same lines, UDP flat out',
       figure:
         `${int(median(d.map((r) => r.perSecond)))} lines/s taken in (median of ${d.length}: ` +
         `${d.map((r) => int(r.perSecond)).join(', ')}), sent at ${int(median(d.map((r) => r.sentPerSecond)))}/s`,
@@ -109,7 +113,7 @@ export function gatewayCpuLines(g: GatewayBenchResult): string[] {
         `${fixed(run.cpuUsPerIncrement, 2)} CPU-µs/incr; machine ${fixed(run.machineCores, 2)}`,
     );
   }
-  for (const run of g.daemon) {
+  for (const run of [...g.daemon, ...g.daemonPaced]) {
     const parts = Object.entries(run.cpuCores).map(([k, v]) => `${k} ${fixed(v, 2)}`);
     lines.push(
       `  ${run.label.padEnd(14)} ${fixed(run.seconds, 1).padStart(5)} s  ${parts.join(', ')}`,

@@ -15,7 +15,9 @@ export interface GatewayBenchResult {
   readonly statsdConnections: number;
   readonly http: readonly GatewayRun[];
   readonly tcp: readonly GatewayRun[];
+  /** As fast as the client sends (a flood: what UDP drops) and paced at the TCP goal. */
   readonly daemon: readonly StatsdDaemonRun[];
+  readonly daemonPaced: readonly StatsdDaemonRun[];
   /** Why the statsd daemon did not run, if it did not. */
   readonly daemonUnavailable: string | undefined;
 }
@@ -32,6 +34,7 @@ export async function runGatewayBench(
   const http: GatewayRun[] = [];
   const tcp: GatewayRun[] = [];
   const daemon: StatsdDaemonRun[] = [];
+  const daemonPaced: StatsdDaemonRun[] = [];
   const show = (r: GatewayRun, unit: string): void =>
     progress(
       `  ${Math.round(r.perSecond)} ${unit}/s ingest, ${r.cpuUsPerIncrement.toFixed(2)} CPU-µs each, ` +
@@ -56,12 +59,17 @@ export async function runGatewayBench(
   }
   const daemonUnavailable = StatsdDaemon.unavailable();
   for (let i = 1; i <= repeat && daemonUnavailable === undefined; i++) {
-    progress(`statsd daemon UDP run ${i}/${repeat}: the same ${o.statsd.spec.total} lines`);
-    const r = await runStatsdDaemon(o.dir, o.statsd.spec, i);
-    progress(
-      `  ${Math.round(r.perSecond)} lines/s taken in, delivered ${r.received}/${r.lines} (sent at ${Math.round(r.sentPerSecond)}/s)`,
-    );
-    daemon.push(r);
+    for (const rate of [0, GATEWAY_STATSD_TCP_GOAL]) {
+      progress(
+        `statsd daemon UDP run ${i}/${repeat}: the same ${o.statsd.spec.total} lines, ` +
+          (rate > 0 ? `paced at ${rate}/s` : 'as fast as the client sends'),
+      );
+      const r = await runStatsdDaemon(o.dir, o.statsd.spec, i, rate);
+      progress(
+        `  ${Math.round(r.perSecond)} lines/s taken in, delivered ${r.received}/${r.lines} (sent at ${Math.round(r.sentPerSecond)}/s)`,
+      );
+      (rate > 0 ? daemonPaced : daemon).push(r);
+    }
   }
   if (daemonUnavailable !== undefined) progress(`statsd daemon not run: ${daemonUnavailable}`);
   return {
@@ -72,6 +80,7 @@ export async function runGatewayBench(
     http,
     tcp,
     daemon,
+    daemonPaced,
     daemonUnavailable,
   };
 }
@@ -108,6 +117,9 @@ export function gatewayFigures(
     statsd_daemon_udp_sent_lines_per_s: mid(daemon, (r) => r.sentPerSecond),
     statsd_daemon_udp_delivered_ratio: mid(daemon, (r) => r.deliveredRatio),
     cpu_us_per_line_statsd_daemon_udp: mid(daemon, (r) => r.cpuUsPerLine),
+    statsd_daemon_udp_paced_lines_per_s: mid(g?.daemonPaced ?? [], (r) => r.perSecond),
+    statsd_daemon_udp_paced_sent_lines_per_s: mid(g?.daemonPaced ?? [], (r) => r.sentPerSecond),
+    statsd_daemon_udp_paced_delivered_ratio: mid(g?.daemonPaced ?? [], (r) => r.deliveredRatio),
     ratio_gateway_tcp_vs_statsd_daemon_udp:
       tcpRate !== null && daemonRate !== null ? tcpRate / daemonRate : null,
   };
