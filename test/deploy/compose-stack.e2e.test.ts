@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,8 +37,9 @@ import {
  * Dockerfile), the stack up (Grafana aside when its image cannot be had), a bounded load
  * through the `load` service, every counter read back exact with `countd get --json` on the
  * host through the nodes' published ports, the stack's Prometheus scraping every worker and
- * answering the dashboard's queries, workers scaled to 3 and back to 1, SIGTERM drains with
- * exit 0, and `down -v` always.
+ * answering the dashboard's queries, increments sent through the gateway service (curl HTTP,
+ * StatsD TCP) read back exact and its Prometheus target up, workers scaled to 3 and back to 1,
+ * SIGTERM drains (workers and gateway) with exit 0, and `down -v` always.
  *
  * Needs a Docker engine (DOCKER_HOST or /var/run/docker.sock) and docker-compose. Without
  * them the suite is skipped with the reason printed; with CI_REQUIRE_COMPOSE=1 (set by
@@ -48,16 +50,53 @@ import {
 const TAG = '[compose e2e]';
 const log = (line: string) => console.log(`${TAG} ${line}`);
 
-const STACK = ['queue', 'node-a', 'node-b', 'node-c', 'worker', 'prometheus'] as const;
-const PORTS = { queue: 6380, 'node-a': 7001, 'node-b': 7002, 'node-c': 7003, prometheus: 9090 };
+const STACK = ['queue', 'node-a', 'node-b', 'node-c', 'worker', 'gateway', 'prometheus'] as const;
+const PORTS = {
+  queue: 6380,
+  'node-a': 7001,
+  'node-b': 7002,
+  'node-c': 7003,
+  prometheus: 9090,
+  'gateway (HTTP)': 8464,
+  'gateway (StatsD)': 8125,
+  'gateway (metrics)': 9466,
+};
 const NODES = 'a=redis://127.0.0.1:7001,b=redis://127.0.0.1:7002,c=redis://127.0.0.1:7003';
 const PROMETHEUS = 'http://127.0.0.1:9090';
 const QUEUE_URL = 'redis://127.0.0.1:6380';
+const GATEWAY = 'http://127.0.0.1:8464';
+const GATEWAY_METRICS_PORT = 9466;
 
 // First load: 200k increments over 5k counters at 8k/s (~25 s, so Prometheus finds and
 // scrapes the load generator a few times). Second load at 3 workers, one stopped mid-way.
 const LOAD_1 = { total: 200_000, counters: 5_000, rate: 8_000, seed: 1501, prefix: 'compose' };
 const LOAD_2 = { total: 100_000, counters: 2_000, rate: 10_000, seed: 1502, prefix: 'scaled' };
+
+/** Sends StatsD lines over one TCP connection to the gateway and closes it (no ack in StatsD). */
+function sendStatsdTcp(lines: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(8125, '127.0.0.1', () => socket.end(`${lines.join('\n')}\n`));
+    socket.on('error', reject);
+    socket.on('close', (hadError) => {
+      if (!hadError) resolve();
+    });
+    socket.resume();
+  });
+}
+
+/**
+ * Gateway batches, deterministic: `entries` JSON pairs over `counters` names (deltas -3..7,
+ * names repeat and hold ':'), their expected totals folded into `into`.
+ */
+function gatewayBatch(prefix: string, entries: number, counters: number, seed: number) {
+  const pairs: [string, number][] = [];
+  let x = seed;
+  for (let i = 0; i < entries; i++) {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    pairs.push([`${prefix}:${x % counters}`, (x % 11) - 3]);
+  }
+  return pairs;
+}
 
 const required = process.env.CI_REQUIRE_COMPOSE === '1';
 const engine = await findContainerRuntime(process.env, 3000);
@@ -154,6 +193,11 @@ describe.skipIf(skipReason !== undefined)('docker-compose stack, for real', () =
       );
       for (const c of failed)
         log(`worker ${c.name} exited ${c.exitCode}:\n${(await stack.logs(c.id)).slice(-3000)}`);
+      const gateway = (await stack.inspect(await stack.ids('gateway', true))).filter(
+        (c) => c.status !== 'running' && c.exitCode !== 0,
+      );
+      for (const c of gateway)
+        log(`gateway ${c.name} exited ${c.exitCode}:\n${(await stack.logs(c.id)).slice(-3000)}`);
       const down = await stack.compose(
         ['down', '-v', '--remove-orphans', '--timeout', '30'],
         180_000,
@@ -340,6 +384,87 @@ describe.skipIf(skipReason !== undefined)('docker-compose stack, for real', () =
     }
   }, 240_000);
 
+  /** `curl` POSTs one body to the gateway's published port; returns status and JSON body. */
+  async function curlPost(body: string, contentType: string, headers: string[] = []) {
+    const args = ['-sS', '--max-time', '30', '-w', '\n%{http_code}', '-X', 'POST'];
+    args.push('-H', `content-type: ${contentType}`, ...headers.flatMap((h) => ['-H', h]));
+    args.push('--data-binary', '@-', `${GATEWAY}/v1/increments`);
+    const r = ok('curl', await run('curl', args, { env, input: body, timeoutMs: 60_000 }));
+    const lines = r.stdout.trimEnd().split('\n');
+    const status = Number(lines.pop());
+    return { status, body: JSON.parse(lines.join('\n')) as { accepted?: number; error?: string } };
+  }
+
+  /** Prometheus's countd-gateway target is this container, up == 1. */
+  async function expectGatewayScraped(gateway: ContainerState) {
+    const want = `${gateway.ip}:${GATEWAY_METRICS_PORT}`;
+    const seen = await waitFor(
+      `Prometheus scraping the gateway (${want})`,
+      async () => {
+        const targets = (await activeTargets(PROMETHEUS)).filter(
+          (t) => t.labels.job === 'countd-gateway',
+        );
+        if (targets.length !== 1 || targets[0]?.labels.instance !== want) return undefined;
+        if (targets[0].health !== 'up') return undefined;
+        const upQuery = await instantQuery(
+          PROMETHEUS,
+          'up{job="countd-gateway"}',
+          Date.now() / 1000,
+        );
+        const v = upQuery.result[0]?.value[1];
+        return upQuery.result.length === 1 && v === '1' ? v : undefined;
+      },
+      60_000,
+    );
+    log(`Prometheus targets up: countd-gateway ${want} up=${seen}`);
+  }
+
+  it('counts increments sent through the gateway (curl HTTP, StatsD TCP) exactly, and Prometheus scrapes it', async () => {
+    expect(answers('curl', ['--version']), 'curl not found (apt-get install curl)').toBe(true);
+    const [gateway] = await stack.inspect(await stack.ids('gateway'));
+    expect(gateway?.health).toBe('healthy');
+
+    // HTTP: one request of JSON pairs and one of NDJSON lines, each acknowledged in full.
+    const pairs = gatewayBatch('gw-http', 1000, 100, 1503);
+    const json = await curlPost(JSON.stringify(pairs), 'application/json');
+    expect(json, JSON.stringify(json.body)).toEqual({ status: 200, body: { accepted: 1000 } });
+    const lines = gatewayBatch('gw-ndjson', 200, 20, 1504);
+    const ndjson = await curlPost(
+      lines.map((l) => JSON.stringify(l)).join('\n'),
+      'application/x-ndjson',
+    );
+    expect(ndjson, JSON.stringify(ndjson.body)).toEqual({ status: 200, body: { accepted: 200 } });
+    // A retry under the same Idempotency-Key counts once.
+    const keyed = gatewayBatch('gw-keyed', 50, 5, 1505);
+    const key = [`idempotency-key: compose-e2e-${process.pid}`];
+    const first = await curlPost(JSON.stringify(keyed), 'application/json', key);
+    const again = await curlPost(JSON.stringify(keyed), 'application/json', key);
+    expect(first).toEqual({ status: 200, body: { accepted: 50 } });
+    expect(again).toEqual({ status: 200, body: { accepted: 50, duplicate: true } });
+    for (const [name, delta] of [...pairs, ...lines, ...keyed])
+      expected.set(name, (expected.get(name) ?? 0) + delta);
+
+    // StatsD over TCP: names holding ':' (the name ends at the last ':'), a sampled line.
+    const statsd = gatewayBatch('gw-statsd:page', 300, 30, 1506).map(
+      ([name, delta]) => `${name}:${delta}|c`,
+    );
+    statsd.push('gw-statsd:sampled:1|c|@0.25');
+    await sendStatsdTcp(statsd);
+    for (const line of statsd) {
+      const m = /^(.*):(-?\d+)\|c(?:\|@([\d.]+))?$/.exec(line)!;
+      const delta = Math.round(Number(m[2]) / Number(m[3] ?? 1));
+      expected.set(m[1]!, (expected.get(m[1]!) ?? 0) + delta);
+    }
+    log(
+      `gateway: curl POST /v1/increments on ${GATEWAY}: 1000 JSON pairs (100 counters) ` +
+        `200 {"accepted":1000}, 200 NDJSON lines 200 {"accepted":200}, Idempotency-Key ` +
+        `sent twice: {"accepted":50} then {"accepted":50,"duplicate":true}; ` +
+        `${statsd.length} StatsD lines over TCP to 127.0.0.1:8125`,
+    );
+    await expectExact('first load + gateway (HTTP, StatsD TCP)');
+    await expectGatewayScraped(gateway!);
+  }, 180_000);
+
   it('scales the workers to 3, drains one on SIGTERM mid-load (exit 0), and back to 1', async () => {
     const scaled = ok(
       'scale to 3',
@@ -395,6 +520,30 @@ describe.skipIf(skipReason !== undefined)('docker-compose stack, for real', () =
     log(`scaled back to 1 worker: ${one[0]?.name}`);
     await expectWorkersScraped(one);
   }, 300_000);
+
+  it('stops the gateway on SIGTERM with exit 0, StatsD lines sent just before it counted', async () => {
+    const [gateway] = await stack.inspect(await stack.ids('gateway'));
+    expect(gateway).toBeDefined();
+    const lines = gatewayBatch('gw-last', 500, 10, 1507).map(([n, d]) => `${n}:${d}|c`);
+    await sendStatsdTcp(lines);
+    const stop = ok(
+      'docker stop',
+      await stack.docker(['stop', '--time', '30', gateway!.id], 60_000),
+    );
+    for (const line of lines) {
+      const m = /^(.*):(-?\d+)\|c$/.exec(line)!;
+      expected.set(m[1]!, (expected.get(m[1]!) ?? 0) + Number(m[2]));
+    }
+    const [state] = await stack.inspect([gateway!.id]);
+    const logs = await stack.logs(gateway!.id);
+    expect(state?.exitCode, logs.slice(-3000)).toBe(0);
+    expect(logs).toContain('drained, bye');
+    log(
+      `SIGTERM ${gateway!.name} right after ${lines.length} StatsD TCP lines: drained, exit ` +
+        `${state?.exitCode} after ${stop.seconds.toFixed(1)} s`,
+    );
+    await expectExact('after the gateway stopped');
+  }, 120_000);
 
   it('stops the last worker on SIGTERM with exit 0 and nothing held in the queue', async () => {
     const [last] = await stack.inspect(await stack.ids('worker'));

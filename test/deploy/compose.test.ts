@@ -104,9 +104,19 @@ describe.skipIf(skipCompose)('docker-compose config', () => {
 });
 
 describe('docker-compose.yml', () => {
-  it('has the queue, three storage nodes, worker, load generator, Prometheus and Grafana', () => {
+  it('has the queue, three storage nodes, worker, gateway, load generator, Prometheus and Grafana', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['grafana', 'load', 'node-a', 'node-b', 'node-c', 'prometheus', 'queue', 'worker'].sort(),
+      [
+        'gateway',
+        'grafana',
+        'load',
+        'node-a',
+        'node-b',
+        'node-c',
+        'prometheus',
+        'queue',
+        'worker',
+      ].sort(),
     );
   });
 
@@ -149,6 +159,33 @@ describe('docker-compose.yml', () => {
     });
   });
 
+  it('runs the gateway on the queue and nodes, listening on every interface, published', () => {
+    const gateway = services.gateway;
+    expect(gateway).toBeDefined();
+    if (gateway === undefined) return;
+    expect(gateway.image).toBe(services.worker?.image);
+    expect(commandOf(gateway)).toEqual(['gateway']);
+    const e = env(gateway);
+    expect(e).toMatchObject({
+      COUNTD_QUEUE_URL: env(services.worker ?? {}).COUNTD_QUEUE_URL,
+      COUNTD_NODES: env(services.worker ?? {}).COUNTD_NODES,
+      COUNTD_GATEWAY_HOST: '0.0.0.0',
+      COUNTD_STATSD_HOST: '0.0.0.0',
+      COUNTD_METRICS_HOST: '0.0.0.0',
+    });
+    const ports = (gateway.ports ?? []).map((p) => (typeof p === 'string' ? p : ''));
+    expect(ports).toEqual([
+      '127.0.0.1:8464:8464',
+      '127.0.0.1:8125:8125/tcp',
+      '127.0.0.1:8125:8125/udp',
+      `127.0.0.1:${e.COUNTD_METRICS_PORT}:${e.COUNTD_METRICS_PORT}`,
+    ]);
+    // The healthcheck probes /healthz on the port the gateway serves its metrics on.
+    expect([gateway.healthcheck?.test ?? []].flat().join(' ')).toContain(
+      `127.0.0.1:${e.COUNTD_METRICS_PORT}/healthz`,
+    );
+  });
+
   it('runs the load generator only with the load profile', () => {
     const load = services.load;
     expect(load?.profiles).toEqual(['load']);
@@ -187,6 +224,7 @@ describe('docker-compose.yml', () => {
     for (const [job, service] of [
       ['countd-worker', 'worker'],
       ['countd-load', 'load'],
+      ['countd-gateway', 'gateway'],
     ] as const) {
       const sd = jobs.get(job)?.dns_sd_configs?.[0];
       expect(sd?.names, job).toEqual([service]);
