@@ -4,3 +4,10 @@ export {
   resolveProducerOptions,
   type ProducerOptions,
 } from './producer-options.js';
+export {
+  addDurably,
+  queueUnavailable,
+  withTimeout,
+  type DurableAddOptions,
+  type DurableJob,
+} from './durable-add.js';

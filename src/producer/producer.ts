@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import pLimit, { type LimitFunction } from 'p-limit';
 import {
   ClosedError,
@@ -10,12 +8,11 @@ import {
   InvalidDeltaError,
   ProducerFullError,
   QueueUnavailableError,
-  ReplicasShortError,
 } from '../errors/index.js';
-import { JOB_NAME, PAYLOAD_VERSION, type JobPayload } from '../jobs/index.js';
-import { backoffDelay, type Backoff } from '../retry/index.js';
+import { PAYLOAD_VERSION, type JobPayload } from '../jobs/index.js';
 import { counterNameProblem, deltaProblem } from '../validation/index.js';
 import { Batch } from './batch.js';
+import { addDurably } from './durable-add.js';
 import type { CountdConfig } from '../config/index.js';
 import {
   producerOptionsFromConfig,
@@ -23,9 +20,6 @@ import {
   type ProducerConfigOverrides,
   type ProducerOptions,
 } from './producer-options.js';
-
-// Equal jitter: every pause keeps growing, so the attempts spread over the whole deadline.
-const ADD_RETRY: Backoff = { minMs: 50, maxMs: 2000, jitter: 'equal' };
 
 export interface ProducerEvents {
   /** A batch could not be confirmed by the queue; its increments' promises reject with the same error. */
@@ -158,7 +152,25 @@ export class Producer extends EventEmitter<ProducerEvents> {
           // the storage nodes' markers, whatever happens to job ids (docs/guarantees.md).
           b: randomBytes(12).toString('base64url'),
         };
-        await this.addWithRetry(jobId, payload, batch.increments);
+        const { attemptTimeoutMs, deadlineMs, keepFailedJobs, minReplicas, replicaWaitMs } =
+          this.options;
+        await addDurably(
+          this.queue,
+          {
+            jobId,
+            payload,
+            removeOnComplete: true,
+            keepFailedJobs,
+            increments: batch.increments,
+          },
+          {
+            attemptTimeoutMs,
+            deadlineMs,
+            minReplicas,
+            replicaWaitMs,
+            metrics: this.options.metrics,
+          },
+        );
         this.options.metrics?.jobsEnqueued.inc();
         this.emit('enqueued', { jobId, increments: batch.increments, counters: pairs.length });
       }
@@ -176,82 +188,5 @@ export class Producer extends EventEmitter<ProducerEvents> {
     } finally {
       this.pending -= batch.increments;
     }
-  }
-
-  /**
-   * Adds the job, retrying with the same id: BullMQ does not add a job whose id exists, so a
-   * retry after an attempt that did land (reply lost, timeout) does not enqueue it twice. With
-   * `minReplicas`, an add counts once `WAIT` says that many replicas have it; short of them the
-   * add is retried too: after a failover to a replica that never got it, the retry adds it; on
-   * a server that has it, BullMQ writes a `duplicated` event, a write the next `WAIT` covers.
-   */
-  private async addWithRetry(
-    jobId: string,
-    payload: JobPayload,
-    increments: number,
-  ): Promise<void> {
-    const { attemptTimeoutMs, deadlineMs, keepFailedJobs } = this.options;
-    const deadline = Date.now() + deadlineMs;
-    let lastError: unknown;
-    for (let attempt = 1; ; attempt++) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      try {
-        await withTimeout(
-          this.queue.add(JOB_NAME, payload, {
-            jobId,
-            removeOnComplete: true,
-            removeOnFail: { count: keepFailedJobs },
-            attempts: 1,
-          }),
-          Math.min(attemptTimeoutMs, left),
-        );
-        await this.waitForReplicas(Math.min(attemptTimeoutMs, left));
-        return;
-      } catch (err) {
-        lastError = err;
-      }
-      const pause = backoffDelay(attempt, ADD_RETRY);
-      if (Date.now() + pause >= deadline) break;
-      await sleep(pause);
-    }
-    const detail =
-      lastError instanceof Error ? lastError.message : String(lastError ?? 'deadline passed');
-    throw new QueueUnavailableError(
-      jobId,
-      increments,
-      `no confirmation within ${deadlineMs} ms (${detail}); a late attempt may still land once, under this job id`,
-      lastError,
-    );
-  }
-
-  /**
-   * Resolves once `minReplicas` replicas of the queue Redis acknowledged everything this
-   * producer's connection wrote, the add just made included; throws {@link ReplicasShortError}.
-   */
-  private async waitForReplicas(timeoutMs: number): Promise<void> {
-    const { minReplicas, replicaWaitMs } = this.options;
-    if (minReplicas === 0) return;
-    // BullMQ's Redis backend runs on ioredis: its connection is the one that made the add.
-    const client = (await this.queue.getBackend().client) as unknown as Pick<Redis, 'call'>;
-    const acks = Number(
-      await withTimeout(client.call('WAIT', minReplicas, replicaWaitMs), timeoutMs + replicaWaitMs),
-    );
-    if (acks >= minReplicas) return;
-    this.options.metrics?.replicaWaitsShort.inc();
-    throw new ReplicasShortError('queue', acks, minReplicas, replicaWaitMs);
-  }
-}
-
-/** Rejects after `ms` unless `promise` settled first. */
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`queue did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,17 +1,16 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Job, Queue, type ConnectionOptions } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
-import { QueueUnavailableError } from '../../src/errors/index.js';
 import { idempotentJob, type RequestBatch } from '../../src/gateway/index.js';
-import { JOB_NAME, PAYLOAD_VERSION, type JobPayload } from '../../src/jobs/index.js';
+import { PAYLOAD_VERSION, type JobPayload } from '../../src/jobs/index.js';
 import type { ProducerMetrics } from '../../src/metrics/index.js';
-import { PRODUCER_DEFAULTS } from '../../src/producer/index.js';
-import { backoffDelay, type Backoff } from '../../src/retry/index.js';
-
-// As the producer's: equal jitter spreads the attempts over the whole deadline.
-const ADD_RETRY: Backoff = { minMs: 50, maxMs: 2000, jitter: 'equal' };
+import {
+  addDurably,
+  PRODUCER_DEFAULTS,
+  queueUnavailable,
+  withTimeout,
+} from '../../src/producer/index.js';
 
 /** What became of a request's job. */
 export type RequestJobOutcome =
@@ -34,6 +33,9 @@ export interface RequestJobsOptions {
   readonly attemptTimeoutMs: number;
   /** Total time an add may take, retries included; past it the request is answered 503. */
   readonly deadlineMs: number;
+  /** Replicas of the queue Redis an add must reach before the request is answered 200. */
+  readonly minReplicas: number;
+  readonly replicaWaitMs: number;
   readonly metrics?: ProducerMetrics;
 }
 
@@ -72,7 +74,18 @@ export class RequestJobs {
       b: keyed?.batchToken ?? randomBytes(12).toString('base64url'),
     };
     const removeOnComplete = keyed === undefined ? true : { age: this.options.keepKeyedSeconds };
-    await this.addWithRetry(jobId, payload, removeOnComplete, batch.increments);
+    const { attemptTimeoutMs, deadlineMs, minReplicas, replicaWaitMs, metrics } = this.options;
+    await addDurably(
+      this.queue,
+      {
+        jobId,
+        payload,
+        removeOnComplete,
+        keepFailedJobs: PRODUCER_DEFAULTS.keepFailedJobs,
+        increments: batch.increments,
+      },
+      { attemptTimeoutMs, deadlineMs, minReplicas, replicaWaitMs, metrics },
+    );
     const outcome = keyed === undefined ? 'added' : await this.keyedOutcome(jobId, payload);
     if (outcome === 'added') {
       this.options.metrics?.jobsEnqueued.inc();
@@ -84,7 +97,7 @@ export class RequestJobs {
   /** The queue Redis answers. */
   async ready(): Promise<boolean> {
     try {
-      await timeout(this.queue.getJobCounts('waiting'), 1000);
+      await withTimeout(this.queue.getJobCounts('waiting'), 1000);
       return true;
     } catch {
       return false;
@@ -107,66 +120,11 @@ export class RequestJobs {
     return data.t === payload.t ? 'added' : 'duplicate';
   }
 
-  private async addWithRetry(
-    jobId: string,
-    payload: JobPayload,
-    removeOnComplete: true | { age: number },
-    increments: number,
-  ): Promise<void> {
-    const { attemptTimeoutMs, deadlineMs } = this.options;
-    const deadline = Date.now() + deadlineMs;
-    let lastError: unknown;
-    for (let attempt = 1; ; attempt++) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      try {
-        await timeout(
-          this.queue.add(JOB_NAME, payload, {
-            jobId,
-            removeOnComplete,
-            removeOnFail: { count: PRODUCER_DEFAULTS.keepFailedJobs },
-            attempts: 1,
-          }),
-          Math.min(attemptTimeoutMs, left),
-        );
-        return;
-      } catch (err) {
-        lastError = err;
-      }
-      const pause = backoffDelay(attempt, ADD_RETRY);
-      if (Date.now() + pause >= deadline) break;
-      await sleep(pause);
-    }
-    throw unavailable(jobId, increments, deadlineMs, lastError);
-  }
-
   private async withDeadline<T>(promise: Promise<T>, increments: number, jobId: string) {
     try {
-      return await timeout(promise, this.options.attemptTimeoutMs);
+      return await withTimeout(promise, this.options.attemptTimeoutMs);
     } catch (err) {
-      throw unavailable(jobId, increments, this.options.attemptTimeoutMs, err);
+      throw queueUnavailable(jobId, increments, this.options.attemptTimeoutMs, err);
     }
-  }
-}
-
-function unavailable(jobId: string, increments: number, ms: number, cause: unknown) {
-  const detail = cause instanceof Error ? cause.message : String(cause ?? 'deadline passed');
-  return new QueueUnavailableError(
-    jobId,
-    increments,
-    `no confirmation within ${ms} ms (${detail}); a late attempt may still land once, under this job id`,
-    cause,
-  );
-}
-
-async function timeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`queue did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
   }
 }

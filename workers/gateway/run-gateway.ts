@@ -54,6 +54,8 @@ export async function runGateway(config: CountdConfig, stop: AbortSignal): Promi
     keepKeyedSeconds: config.markerTtlSeconds,
     attemptTimeoutMs: PRODUCER_DEFAULTS.attemptTimeoutMs,
     deadlineMs: HTTP_ENQUEUE_DEADLINE_MS,
+    minReplicas: config.minReplicas,
+    replicaWaitMs: config.replicaWaitMs,
     metrics: producerMetrics,
   });
   const reader =
