@@ -127,6 +127,9 @@ describe('Sentinel failover under load', () => {
         `[sentinel-failover] MIN_REPLICAS=0 seed ${SEED}: ${result.confirmed} confirmed, ${result.failed} rejected, ${seconds.toFixed(1)} s; increments lost: ${check.lost}, counted twice: ${check.doubled}; ${describeCheck(check)}\n  ${lines.join('\n  ')}`,
       );
       expect(check.doubled).toBe(0n);
+    } catch (err) {
+      console.log(d.stderrTails());
+      throw err;
     } finally {
       await d.dispose();
     }

@@ -4,7 +4,8 @@ import { EXIT_USAGE } from '../cli/command.js';
 import { UsageError } from '../cli/usage-error.js';
 import { Redactor } from '../process/redactor.js';
 import { prepareDataDir } from './data-dir.js';
-import { startLocalStack, type LocalStack } from './local-stack.js';
+import { LOCAL_NODE_IDS, startLocalStack, type LocalStack } from './local-stack.js';
+import { SentinelStack } from './sentinel-stack.js';
 import { isPortFree } from './port-free.js';
 import { removeStackFile, writeStackFile } from './stack-file.js';
 import { WorkerStartError } from './worker-start-error.js';
@@ -16,6 +17,12 @@ export interface UpOptions {
   readonly flags: Readonly<Record<string, string>>;
   readonly dataDir: string;
   readonly workers: number;
+  /**
+   * Replicas per local Redis: above 0, each one (queue and nodes) runs as a primary with that
+   * many replicas under three local Sentinels, and every URL is a `redis+sentinel://` one.
+   * @defaultValue 0
+   */
+  readonly replicas?: number;
   /** Where progress and events are written (stderr). */
   readonly say: (line: string) => void;
 }
@@ -54,7 +61,27 @@ export async function bringUp(options: UpOptions): Promise<RunningStack> {
   let local: LocalStack | undefined;
   let workers: WorkerProcesses | undefined;
   try {
-    if (config.queue === undefined) {
+    if (config.queue === undefined && (options.replicas ?? 0) > 0) {
+      const replicas = options.replicas!;
+      say(
+        `starting local Redis servers under ${options.dataDir}/ (1 queue + 3 storage nodes, each a primary with ${replicas} replica(s), AOF on) and 3 Sentinels`,
+      );
+      const sentinels = await SentinelStack.start({
+        dir: options.dataDir,
+        groups: ['queue', ...LOCAL_NODE_IDS],
+        replicas,
+        downAfterMs: 2000,
+        failoverTimeoutMs: 10_000,
+        redisServerPath: env.COUNTD_REDIS_SERVER,
+      });
+      local = sentinelLocalStack(sentinels);
+      childEnv.COUNTD_QUEUE_URL = sentinels.url('queue');
+      childEnv.COUNTD_NODES = LOCAL_NODE_IDS.map((id) => `${id}=${sentinels.url(id)}`).join(',');
+      const ports = sentinels.sentinels.map((s) => s.port);
+      say(
+        `sentinels on ports ${ports.join(', ')}; try a failover: redis-cli -p ${ports[0]} SENTINEL FAILOVER a`,
+      );
+    } else if (config.queue === undefined) {
       say(
         `starting local Redis servers under ${options.dataDir}/ (1 queue + 3 storage nodes, AOF on)`,
       );
@@ -115,5 +142,16 @@ export async function bringUp(options: UpOptions): Promise<RunningStack> {
         }
         return codes.every((c) => c === 0);
       })()),
+  };
+}
+
+/** A Sentinel stack seen as the local stack `countd up` stops: its servers and sentinels. */
+function sentinelLocalStack(stack: SentinelStack): LocalStack {
+  const first = (group: string) => stack.group(group).servers[0]!;
+  return {
+    queue: first('queue'),
+    nodes: LOCAL_NODE_IDS.map((id) => ({ id, server: first(id) })),
+    nodeSpec: LOCAL_NODE_IDS.map((id) => `${id}=${stack.url(id)}`).join(','),
+    stop: () => stack.stop(),
   };
 }

@@ -1,5 +1,5 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { startLocalRedis, type LocalRedisServer } from './redis/index.js';
@@ -74,7 +74,8 @@ export class SentinelStack {
       const count = options.sentinels ?? 3;
       const sentinels: LocalRedisServer[] = [];
       for (let i = 0; i < count; i++) {
-        const dir = join(options.dir, `sentinel-${i}`);
+        // Absolute: the sentinel runs in its directory and rewrites the file by this path.
+        const dir = resolve(options.dir, `sentinel-${i}`);
         mkdirSync(dir, { recursive: true });
         const configFile = join(dir, 'sentinel.conf');
         writeFileSync(configFile, sentinelConfig([...groups.values()], count, options));

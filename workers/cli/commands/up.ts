@@ -9,7 +9,7 @@ import { StatusPoller, formatStatus } from '../../local-stack/status-line.js';
 export const upCommand: Command = {
   name: 'up',
   summary: 'run the whole stack locally (= npm start)',
-  help: `Usage: countd up [--workers N] [--data-dir DIR] [config flags]
+  help: `Usage: countd up [--workers N] [--replicas N] [--data-dir DIR] [config flags]
 
 Runs countd locally: with COUNTD_QUEUE_URL and COUNTD_NODES set it uses those Redis servers;
 otherwise it starts its own redis-server processes (1 queue + 3 storage nodes, AOF on, data
@@ -17,6 +17,9 @@ under --data-dir, default ./.countd, so counts survive a restart). Then it start
 (default 1) with /metrics, prints where everything is and keeps a live status line.
 While it runs, countd incr/get/watch in the same directory find it without any setting.
 Ctrl-C drains the workers and stops everything it started.
+With --replicas N (default 0) each local Redis runs as a primary with N replicas under three
+local Sentinels, and every URL is a redis+sentinel:// one: try a failover with
+redis-cli -p <sentinel port> SENTINEL FAILOVER a (or kill a primary).
 
 ${CONFIG_FLAGS_HELP}
 `,
@@ -25,6 +28,7 @@ ${CONFIG_FLAGS_HELP}
       ...CONFIG_FLAG_OPTIONS,
       workers: { type: 'string' },
       'data-dir': { type: 'string' },
+      replicas: { type: 'string' },
     });
     if (parsed.positionals.length > 0)
       throw new UsageError(`countd up: unexpected argument "${parsed.positionals[0]}"`);
@@ -34,6 +38,7 @@ ${CONFIG_FLAGS_HELP}
       flags: configFlagValues(parsed),
       dataDir: stringFlag(parsed, 'data-dir') ?? io.env.COUNTD_DATA_DIR ?? '.countd',
       workers: intFlag(parsed, 'workers', 1, 1, 64),
+      replicas: intFlag(parsed, 'replicas', 0, 0, 4),
       say,
     });
     say('ready: try  npx countd incr page:home  and  npx countd get page:home  (Ctrl-C to stop)');
