@@ -1,4 +1,5 @@
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
+import { MetricFactory } from './metric-factory.js';
 
 /** Producer-side metrics; pass to a Producer through its `metrics` option. */
 export class ProducerMetrics {
@@ -8,28 +9,24 @@ export class ProducerMetrics {
   readonly replicaWaitsShort: Counter;
 
   constructor(readonly registry: Registry) {
-    const registers = [registry];
-    this.incrementsEnqueued = new Counter({
-      name: 'countd_increments_enqueued_total',
-      help: 'Increments confirmed durable in the queue',
-      registers,
-    });
-    this.jobsEnqueued = new Counter({
-      name: 'countd_jobs_enqueued_total',
-      help: 'Batches (jobs) confirmed durable in the queue',
-      registers,
-    });
-    this.enqueueErrors = new Counter({
-      name: 'countd_enqueue_errors_total',
-      help: 'Batches the producer could not get into the queue (after retries) or refused (buffer full)',
-      labelNames: ['reason'],
-      registers,
-    });
-    this.replicaWaitsShort = new Counter({
-      name: 'countd_enqueue_replica_waits_short_total',
-      help: "Job adds whose WAIT had fewer replicas' acknowledgements than COUNTD_MIN_REPLICAS (retried; the increments are not confirmed yet)",
-      registers,
-    });
+    const define = new MetricFactory(registry);
+    this.incrementsEnqueued = define.counter(
+      'countd_increments_enqueued_total',
+      'Increments confirmed durable in the queue',
+    );
+    this.jobsEnqueued = define.counter(
+      'countd_jobs_enqueued_total',
+      'Batches (jobs) confirmed durable in the queue',
+    );
+    this.enqueueErrors = define.counter(
+      'countd_enqueue_errors_total',
+      'Batches the producer could not get into the queue (after retries) or refused (buffer full)',
+      ['reason'],
+    );
+    this.replicaWaitsShort = define.counter(
+      'countd_enqueue_replica_waits_short_total',
+      "Job adds whose WAIT had fewer replicas' acknowledgements than COUNTD_MIN_REPLICAS (retried; the increments are not confirmed yet)",
+    );
     // Known reasons start at 0 so that the first error is a rise that rate()/increase() see.
     for (const reason of ['full', 'unavailable']) this.enqueueErrors.inc({ reason }, 0);
   }

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { MetricFactory } from './metric-factory.js';
 
 /** Point-in-time state, read in `collect()` at scrape time so that no timer has to keep it fresh. */
 export interface WorkerStateSource {
@@ -51,142 +52,120 @@ export class WorkerMetrics {
   private source: WorkerStateSource | undefined;
 
   constructor(readonly registry: Registry) {
-    const registers = [registry];
-    this.incrementsReceived = new Counter({
-      name: 'countd_increments_received_total',
-      help: 'Increments taken from the queue by this worker',
-      registers,
-    });
-    this.jobsReceived = new Counter({
-      name: 'countd_jobs_received_total',
-      help: 'Jobs taken from the queue by this worker',
-      registers,
-    });
-    this.incrementsFlushed = new Counter({
-      name: 'countd_increments_flushed_total',
-      help: 'Increments made durable on their storage node',
-      registers,
-    });
-    this.storageCommands = new Counter({
-      name: 'countd_storage_commands_total',
-      help: 'HINCRBY commands sent to storage nodes (after coalescing)',
-      labelNames: ['node'],
-      registers,
-    });
-    this.flushErrors = new Counter({
-      name: 'countd_flush_errors_total',
-      help: 'Failed flush attempts per node and reason (retried with backoff)',
-      labelNames: ['node', 'reason'],
-      registers,
-    });
-    this.duplicatePartsSkipped = new Counter({
-      name: 'countd_duplicate_parts_skipped_total',
-      help: 'Job parts found already applied on a node (redelivery or retried flush) and not applied again',
-      labelNames: ['node'],
-      registers,
-    });
-    this.jobsFailed = new Counter({
-      name: 'countd_jobs_failed_total',
-      help: 'Jobs failed with a reason (malformed payload, increments refused by their node)',
-      labelNames: ['reason'],
-      registers,
-    });
-    this.jobsLost = new Counter({
-      name: 'countd_jobs_lost_total',
-      help: "Held jobs found to be another worker's before they were applied (their lock expired while this worker was stopped); not applied here",
-      registers,
-    });
-    this.flushDuration = new Histogram({
-      name: 'countd_flush_duration_seconds',
-      help: 'Time to apply one flush on one node, retries included',
-      labelNames: ['node'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
-    this.lag = new Histogram({
-      name: 'countd_lag_seconds',
-      help: 'From the oldest increment of a job being produced to that job being durable',
+    const define = new MetricFactory(registry);
+    this.incrementsReceived = define.counter(
+      'countd_increments_received_total',
+      'Increments taken from the queue by this worker',
+    );
+    this.jobsReceived = define.counter(
+      'countd_jobs_received_total',
+      'Jobs taken from the queue by this worker',
+    );
+    this.incrementsFlushed = define.counter(
+      'countd_increments_flushed_total',
+      'Increments made durable on their storage node',
+    );
+    this.storageCommands = define.counter(
+      'countd_storage_commands_total',
+      'HINCRBY commands sent to storage nodes (after coalescing)',
+      ['node'],
+    );
+    this.flushErrors = define.counter(
+      'countd_flush_errors_total',
+      'Failed flush attempts per node and reason (retried with backoff)',
+      ['node', 'reason'],
+    );
+    this.duplicatePartsSkipped = define.counter(
+      'countd_duplicate_parts_skipped_total',
+      'Job parts found already applied on a node (redelivery or retried flush) and not applied again',
+      ['node'],
+    );
+    this.jobsFailed = define.counter(
+      'countd_jobs_failed_total',
+      'Jobs failed with a reason (malformed payload, increments refused by their node)',
+      ['reason'],
+    );
+    this.jobsLost = define.counter(
+      'countd_jobs_lost_total',
+      "Held jobs found to be another worker's before they were applied (their lock expired while this worker was stopped); not applied here",
+    );
+    this.flushDuration = define.histogram(
+      'countd_flush_duration_seconds',
+      'Time to apply one flush on one node, retries included',
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      ['node'],
+    );
+    this.lag = define.histogram(
+      'countd_lag_seconds',
+      'From the oldest increment of a job being produced to that job being durable',
       // 1.25 s: the lag target is one flush interval (1 s) + 250 ms, so the p99 can be read off exactly.
-      buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 5, 10, 30, 60],
-      registers,
-    });
-    this.flushBatchCounters = new Histogram({
-      name: 'countd_flush_batch_counters',
-      help: 'Distinct counters written by one flush of one node',
-      buckets: [1, 10, 100, 1000, 5000, 10000, 50000, 100000, 500000],
-      registers,
-    });
-    this.replicaAckWait = new Histogram({
-      name: 'countd_replica_ack_wait_seconds',
-      help: 'Time one WAIT for COUNTD_MIN_REPLICAS replicas took after an apply (short or not)',
-      labelNames: ['node'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    });
-    this.replicasShort = new Gauge({
-      name: 'countd_node_replicas_short',
-      help: "Per storage node: 1 while its last WAIT had fewer replicas' acknowledgements than COUNTD_MIN_REPLICAS (its jobs wait held), else 0",
-      labelNames: ['node'],
-      registers,
-    });
-    this.lastFlush = new Gauge({
-      name: 'countd_node_last_flush_timestamp_seconds',
-      help: 'Per storage node: when (epoch seconds) a flush last became durable on it; time() minus it is the time since',
-      labelNames: ['node'],
-      registers,
-    });
-    this.nodeReplicationGauges(registers);
-    const gauge = (name: string, help: string, read: (s: WorkerStateSource) => number) =>
-      new Gauge({
-        name,
-        help,
-        registers,
-        collect: () => {
-          const g = registry.getSingleMetric(name) as Gauge | undefined;
-          if (this.source !== undefined) g?.set(read(this.source));
-        },
+      [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 5, 10, 30, 60],
+    );
+    this.flushBatchCounters = define.histogram(
+      'countd_flush_batch_counters',
+      'Distinct counters written by one flush of one node',
+      [1, 10, 100, 1000, 5000, 10000, 50000, 100000, 500000],
+    );
+    this.replicaAckWait = define.histogram(
+      'countd_replica_ack_wait_seconds',
+      'Time one WAIT for COUNTD_MIN_REPLICAS replicas took after an apply (short or not)',
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      ['node'],
+    );
+    this.replicasShort = define.gauge(
+      'countd_node_replicas_short',
+      "Per storage node: 1 while its last WAIT had fewer replicas' acknowledgements than COUNTD_MIN_REPLICAS (its jobs wait held), else 0",
+      ['node'],
+    );
+    this.lastFlush = define.gauge(
+      'countd_node_last_flush_timestamp_seconds',
+      'Per storage node: when (epoch seconds) a flush last became durable on it; time() minus it is the time since',
+      ['node'],
+    );
+    this.nodeReplicationGauges(define);
+    const bufferGauge = (name: string, help: string, read: (s: WorkerStateSource) => number) =>
+      define.gauge(name, help, [], (g) => {
+        if (this.source !== undefined) g.set(read(this.source));
       });
-    gauge('countd_buffer_counters', 'Distinct counters buffered, not yet flushed', (s) =>
+    bufferGauge('countd_buffer_counters', 'Distinct counters buffered, not yet flushed', (s) =>
       s.bufferCounters(),
     );
-    gauge('countd_buffer_jobs', 'Jobs held until their increments are durable', (s) =>
+    bufferGauge('countd_buffer_jobs', 'Jobs held until their increments are durable', (s) =>
       s.bufferJobs(),
     );
-    gauge('countd_buffer_bytes', 'Approximate bytes held by the buffer', (s) => s.bufferBytes());
-    gauge(
+    bufferGauge('countd_buffer_bytes', 'Approximate bytes held by the buffer', (s) =>
+      s.bufferBytes(),
+    );
+    bufferGauge(
       'countd_oldest_unflushed_age_seconds',
       'Age of the oldest increment not yet durable',
       (s) => s.oldestUnflushedAgeSeconds(),
     );
-    gauge('countd_ring_nodes', 'Storage nodes in the ring', (s) => s.ringNodes());
-    new Gauge({
-      name: 'countd_node_identity_ok',
-      help: 'Per storage node: 1 when it holds the identity the fleet gave it, 0 while applies are refused for it (lost data, another fleet)',
-      labelNames: ['node'],
-      registers,
-      collect: () => {
-        const g = registry.getSingleMetric('countd_node_identity_ok') as Gauge<'node'> | undefined;
-        if (this.source === undefined || g === undefined) return;
+    bufferGauge('countd_ring_nodes', 'Storage nodes in the ring', (s) => s.ringNodes());
+    define.gauge(
+      'countd_node_identity_ok',
+      'Per storage node: 1 when it holds the identity the fleet gave it, 0 while applies are refused for it (lost data, another fleet)',
+      ['node'],
+      (g) => {
+        if (this.source === undefined) return;
         for (const { node, ok } of this.source.nodeIdentityOk()) g.set({ node }, ok ? 1 : 0);
       },
-    });
-    new Gauge({
-      name: 'countd_queue_jobs',
-      help: 'Jobs in the queue by state, read from the queue Redis at scrape time',
-      labelNames: ['state'],
-      registers,
-      collect: async () => {
+    );
+    define.gauge(
+      'countd_queue_jobs',
+      'Jobs in the queue by state, read from the queue Redis at scrape time',
+      ['state'],
+      async (g) => {
         if (this.source === undefined) return;
-        const g = registry.getSingleMetric('countd_queue_jobs') as Gauge<'state'> | undefined;
         const counts = await this.source.queueCounts().catch(() => undefined);
-        if (counts === undefined || g === undefined) return;
+        if (counts === undefined) return;
         for (const [state, count] of Object.entries(counts)) g.set({ state }, count);
       },
-    });
+    );
   }
 
   /** Role, replicas and replica lag per node, read from the nodes at scrape time (one INFO each). */
-  private nodeReplicationGauges(registers: Registry[]): void {
+  private nodeReplicationGauges(define: MetricFactory): void {
     // The four gauges of one scrape share one read (prom-client collects them concurrently).
     let reading: Promise<readonly NodeReplicationState[]> | undefined;
     const read = () => {
@@ -200,17 +179,10 @@ export class WorkerMetrics {
       help: string,
       set: (g: Gauge<'node' | 'role'>, s: NodeReplicationState) => void,
       labelNames: Array<'node' | 'role'> = ['node'],
-    ) => {
-      const g: Gauge<'node' | 'role'> = new Gauge({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect: async () => {
-          for (const s of await read()) set(g, s);
-        },
+    ) =>
+      define.gauge(name, help, labelNames, async (g) => {
+        for (const s of await read()) set(g, s);
       });
-    };
     perNode(
       'countd_node_role',
       'Per storage node: 1 for the role of the server its connection reaches now (primary, replica: a demoted primary, unreachable), 0 for the others',
