@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, ensureBuilt } from './build-once.js';
+import { isProcessAlive } from '../support/process-alive.js';
 
 const run = promisify(execFile);
 const BIN = join(ROOT, 'bin/countd.js');
@@ -29,15 +30,6 @@ function redisServersUnder(dir: string): number[] {
     }
   }
   return pids;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('a new user runs countd up, then incr and get, then Ctrl-C', () => {
@@ -86,7 +78,7 @@ describe('a new user runs countd up, then incr and get, then Ctrl-C', () => {
       expect(await exited).toBe(0);
       expect(stderr).toContain('stopped');
       for (const pid of [...workerPids, ...redisPids])
-        expect(alive(pid), `pid ${pid} still running`).toBe(false);
+        expect(isProcessAlive(pid), `pid ${pid} still running`).toBe(false);
       expect(redisServersUnder(dir)).toEqual([]);
     } finally {
       if (up.exitCode === null) up.kill('SIGKILL');

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isProcessAlive } from '../../support/process-alive.js';
 
 /** Repository root. */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -226,7 +227,7 @@ export async function removeAbandonedProjects(env: NodeJS.ProcessEnv): Promise<s
   const removed: string[] = [];
   for (const project of projects) {
     const pid = Number(project.slice(PROJECT_PREFIX.length));
-    if (Number.isInteger(pid) && pid > 0 && alive(pid)) continue;
+    if (Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) continue;
     const filter = ['--filter', `label=com.docker.compose.project=${project}`];
     const ids = (await run('docker', ['ps', '-aq', ...filter], { env })).stdout.split('\n');
     const containers = ids.filter((i) => i !== '');
@@ -240,13 +241,4 @@ export async function removeAbandonedProjects(env: NodeJS.ProcessEnv): Promise<s
     removed.push(project);
   }
   return removed;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
