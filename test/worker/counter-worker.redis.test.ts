@@ -1,33 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { RingMismatchError } from '../../src/errors/index.js';
 import { CounterWorker } from '../../src/worker/index.js';
 import { uniquePrefix, useRedisServers } from '../support/redis-harness.js';
-import {
-  NODE_IDS,
-  counterValue,
-  createStack,
-  payload,
-  waitFor,
-  type Stack,
-  type StackOptions,
-} from './worker-fixture.js';
+import { NODE_IDS, counterValue, payload, useStacks, waitFor } from './worker-fixture.js';
 
 describe('CounterWorker', () => {
   // AOF: a node stopped and restarted keeps its counters.
   const redis = useRedisServers({ count: 4, appendonly: true });
   const prefix = uniquePrefix('counter-worker');
-  const stacks: Stack[] = [];
-  const stack = (options?: StackOptions): Stack => {
-    const s = createStack(redis, prefix, options);
-    stacks.push(s);
-    return s;
-  };
-
-  afterEach(async () => {
-    await Promise.allSettled(stacks.splice(0).map((s) => s.close()));
-  });
+  const stack = useStacks(redis, prefix);
 
   describe('flush triggers', () => {
     it('flushes on the interval: a held increment becomes visible after about one interval, not before', async () => {

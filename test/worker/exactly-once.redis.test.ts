@@ -5,14 +5,8 @@ import { FlushBuffer } from '../../src/worker/flush-buffer.js';
 import { NodeWriter, type ApplySettings } from '../../src/worker/node-writer.js';
 import { Producer } from '../../src/producer/index.js';
 import { uniquePrefix, useRedisServers } from '../support/redis-harness.js';
-import {
-  NODE_IDS,
-  counterValue,
-  createStack,
-  payload,
-  waitFor,
-  type Stack,
-} from './worker-fixture.js';
+import { NODE_IDS, counterValue, payload, useStacks, waitFor } from './worker-fixture.js';
+import type { Stack } from './worker-fixture.js';
 
 const SETTINGS: ApplySettings = {
   markerTtlSeconds: 86_400,
@@ -25,17 +19,11 @@ describe('exactly-once effect', () => {
   // AOF, so a storage node stopped and restarted keeps what it had.
   const redis = useRedisServers({ count: 4, appendonly: true });
   const prefix = uniquePrefix('exactly-once');
-  const stacks: Stack[] = [];
-  const stack = (options?: Parameters<typeof createStack>[2]): Stack => {
-    const s = createStack(redis, prefix, options);
-    stacks.push(s);
-    return s;
-  };
+  const stack = useStacks(redis, prefix);
   const producers: Producer[] = [];
 
   afterEach(async () => {
     await Promise.allSettled(producers.splice(0).map((p) => p.close()));
-    await Promise.allSettled(stacks.splice(0).map((s) => s.close()));
   });
 
   /** One counter per node, each with its own delta, in one payload. */

@@ -11,6 +11,7 @@ import {
   counterValue,
   createStack,
   payload,
+  useStacks,
   waitFor,
   type Stack,
 } from './worker-fixture.js';
@@ -21,17 +22,14 @@ describe('storage node identity', () => {
   // 0: queue, 1-3: nodes a, b, c, 4: a stray server.
   const redis = useRedisServers({ count: 5 });
   const suite = uniquePrefix('nodeid');
-  let stack: Stack | undefined;
+  const stack = useStacks(redis, suite);
   const extra: CounterWorker[] = [];
 
   afterEach(async () => {
     await Promise.allSettled(extra.splice(0).map((w) => w.close(1000)));
-    await stack?.close();
-    stack = undefined;
   });
 
-  const newStack = () =>
-    (stack = createStack(redis, suite, { prefix: `nodeid-${randomBytes(3).toString('hex')}` }));
+  const newStack = () => stack({ prefix: `nodeid-${randomBytes(3).toString('hex')}` });
 
   it('a node restarted empty is refused: jobs held, identity errors, not ready; `countd node accept` lets it go on', async () => {
     const s = newStack();

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NodeIdentityError } from '../../src/errors/index.js';
 import { Producer } from '../../src/producer/index.js';
 import { uniquePrefix, useRedisServers } from '../support/redis-harness.js';
-import { createStack, payload, waitFor, type Stack } from './worker-fixture.js';
+import { payload, useStacks, waitFor } from './worker-fixture.js';
 
 // Defect 2 of the exactly-once review: markers named by job id alone. Two queues writing the
 // same nodes and prefix, or ids that repeat (BullMQ's numbering after an obliterate, a producer
@@ -10,19 +10,12 @@ import { createStack, payload, waitFor, type Stack } from './worker-fixture.js';
 describe('markers identify a job, whatever made its id', () => {
   const redis = useRedisServers({ count: 4 });
   const prefix = uniquePrefix('shared');
-  const stacks: Stack[] = [];
+  const stack = useStacks(redis, prefix);
   const producers: Producer[] = [];
 
   afterEach(async () => {
     await Promise.allSettled(producers.splice(0).map((p) => p.close()));
-    await Promise.allSettled(stacks.splice(0).map((s) => s.close()));
   });
-
-  const stack = (options: Parameters<typeof createStack>[2] = {}) => {
-    const s = createStack(redis, prefix, options);
-    stacks.push(s);
-    return s;
-  };
 
   it('a second fleet (another queue) on the same nodes and prefix is refused loudly at start', async () => {
     const first = stack();

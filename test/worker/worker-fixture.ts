@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, type Job } from 'bullmq';
 import { Registry } from 'prom-client';
+import { afterEach } from 'vitest';
 import { WorkerMetrics } from '../../src/metrics/index.js';
 import { HashRing, describeRingDifferences, ringFingerprint } from '../../src/ring/index.js';
 import { StorageLayout } from '../../src/storage/index.js';
@@ -141,6 +142,25 @@ export function createStack(
       await Promise.allSettled(workers.map((w) => w.close(2000)));
       await queue.close().catch(() => undefined);
     },
+  };
+}
+
+/**
+ * A suite's stack factory: each stack it makes (see {@link createStack}) is closed after the
+ * test that made it. Call it in `describe`, like `useRedisServers`.
+ */
+export function useStacks(
+  redis: RedisServers,
+  suitePrefix: string,
+): (options?: StackOptions) => Stack {
+  const stacks: Stack[] = [];
+  afterEach(async () => {
+    await Promise.allSettled(stacks.splice(0).map((s) => s.close()));
+  });
+  return (options) => {
+    const s = createStack(redis, suitePrefix, options);
+    stacks.push(s);
+    return s;
   };
 }
 
