@@ -6,15 +6,12 @@ import type { Redis } from 'ioredis';
 import type { StorageLayout } from '../../src/storage/index.js';
 import { childMain, epochMs } from './bench-child.js';
 import { connectNodes, type NodeClientsConfig } from './node-clients.js';
-import { prepareLane, type LaneConfig, type LaneData } from './workload.js';
+import { prepareLane, type LaneConfig, type LaneResult, type PreparedLane } from './workload.js';
 
 export interface DirectConfig extends NodeClientsConfig, LaneConfig {}
 
-export interface DirectResult {
-  readonly increments: number;
-  readonly firstSendMs: number;
+export interface DirectResult extends LaneResult {
   readonly lastReplyMs: number;
-  readonly cpuSeconds: number;
 }
 
 // Commands issued per event-loop turn (one auto-pipelined write per node) and turns in flight.
@@ -22,11 +19,9 @@ export interface DirectResult {
 const CHUNK = 4096;
 const IN_FLIGHT = 4;
 
-interface State {
+interface State extends PreparedLane {
   clients: Map<string, Redis>;
   layout: StorageLayout;
-  names: string[];
-  data: LaneData;
 }
 
 async function setup(config: DirectConfig): Promise<State> {

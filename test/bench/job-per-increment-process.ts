@@ -6,7 +6,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { childMain, epochMs } from './bench-child.js';
 import { connectNodes, hostPort, type NodeClientsConfig } from './node-clients.js';
-import { prepareLane, type LaneConfig, type LaneData } from './workload.js';
+import { prepareLane, type LaneConfig, type LaneResult, type PreparedLane } from './workload.js';
 
 export interface JobPerIncrementConfig extends NodeClientsConfig, LaneConfig {
   readonly role: 'producer' | 'worker';
@@ -16,11 +16,8 @@ export interface JobPerIncrementConfig extends NodeClientsConfig, LaneConfig {
   readonly concurrency: number;
 }
 
-export interface JobPerIncrementResult {
-  readonly increments: number;
-  readonly firstSendMs: number;
+export interface JobPerIncrementResult extends LaneResult {
   readonly lastAddMs: number;
-  readonly cpuSeconds: number;
 }
 
 const ADD_CHUNK = 500;
@@ -32,8 +29,7 @@ interface JobData {
 }
 
 type State =
-  | { role: 'producer'; queue: Queue; names: string[]; data: LaneData }
-  | { role: 'worker'; worker: Worker };
+  ({ role: 'producer'; queue: Queue } & PreparedLane) | { role: 'worker'; worker: Worker };
 
 function connection(url: string): { host: string; port: number; maxRetriesPerRequest: null } {
   return { ...hostPort(url), maxRetriesPerRequest: null };

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Producer } from '../../src/producer/index.js';
 import { childMain, epochMs } from './bench-child.js';
 import { hostPort } from './node-clients.js';
-import { prepareLane, type LaneConfig, type LaneData } from './workload.js';
+import { prepareLane, type LaneConfig, type LaneResult, type PreparedLane } from './workload.js';
 
 export interface ProducerConfig extends LaneConfig {
   readonly queueUrl: string;
@@ -19,11 +19,12 @@ export interface ProducerConfig extends LaneConfig {
   readonly lingerMs?: number;
   readonly maxBatch?: number;
   readonly maxInFlight?: number;
+  /** Replicas of the queue Redis a job's add waits for (`WAIT`); default 0. */
+  readonly minReplicas?: number;
 }
 
-export interface ProducerResult {
+export interface ProducerResult extends LaneResult {
   readonly lane: number;
-  readonly increments: number;
   /** Coalesced `[name, delta]` pairs in the jobs. */
   readonly pairs: number;
   /**
@@ -35,10 +36,8 @@ export interface ProducerResult {
   /** True when some batch was not confirmed (the expected totals are then not what was sent). */
   readonly failed: boolean;
   readonly errors: readonly string[];
-  readonly firstSendMs: number;
+  /** Its last batch's confirmation: where `cpuSeconds` ends. */
   readonly lastConfirmMs: number;
-  /** CPU seconds (user + system) this process used from `go` to its last confirmation. */
-  readonly cpuSeconds: number;
 }
 
 // Increments between yields to the event loop (which lets the producer send).
@@ -47,10 +46,8 @@ const CHUNK = 2048;
 // maxPendingIncrements, so it never refuses one.
 const WINDOW = 200_000;
 
-interface State {
+interface State extends PreparedLane {
   producer: Producer;
-  names: string[];
-  data: LaneData;
   counts: { pairs: number; jobs: number; increments: number };
 }
 
@@ -62,6 +59,7 @@ async function setup(config: ProducerConfig): Promise<State> {
     lingerMs: config.lingerMs,
     maxBatch: config.maxBatch,
     maxInFlight: config.maxInFlight,
+    minReplicas: config.minReplicas,
   });
   const counts = { pairs: 0, jobs: 0, increments: 0 };
   producer.on('enqueued', (e) => {

@@ -116,14 +116,25 @@ export interface LaneConfig {
   readonly limit?: number;
 }
 
+/** A lane ready to replay: the counters' names and the increments by name index. */
+export interface PreparedLane {
+  readonly names: string[];
+  readonly data: LaneData;
+}
+
+/** What every client process reports of its lane, whatever it sends through. */
+export interface LaneResult {
+  readonly increments: number;
+  readonly firstSendMs: number;
+  /** CPU seconds (user + system) this process used from `go` to the end of its lane. */
+  readonly cpuSeconds: number;
+}
+
 /**
  * What a client process prepares before `go`: its lane, generated up front, with the lane's
  * expected totals written to `expectFile` for the parent to sum (`verifyLaneTotals`).
  */
-export function prepareLane(
-  config: LaneConfig,
-  mode: 'stream' | 'distinct',
-): { names: string[]; data: LaneData } {
+export function prepareLane(config: LaneConfig, mode: 'stream' | 'distinct'): PreparedLane {
   const data = generateLane(config.spec, config.lane, mode, config.limit);
   writeFileSync(config.expectFile, new Uint8Array(data.totals.buffer));
   return { names: counterNames(config.spec.counters), data };
