@@ -40,6 +40,13 @@ export function parseCommandArgs(
   }
 }
 
+/** Refuses positionals, for a command that takes flags only. */
+export function refusePositionals(command: string, parsed: ParsedArgs): void {
+  const [extra] = parsed.positionals;
+  if (extra !== undefined)
+    throw new UsageError(`countd ${command}: unexpected argument "${extra}"`);
+}
+
 /** Reads a string flag, or undefined. */
 export function stringFlag(parsed: ParsedArgs, name: string): string | undefined {
   const value = parsed.values[name];

@@ -1,9 +1,6 @@
-import { parseConfig } from '../../../src/config/index.js';
 import { runGateway } from '../../gateway/run-gateway.js';
-import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_HELP, configFlagValues } from '../config-flags.js';
-import { UsageError } from '../usage-error.js';
+import { CONFIG_FLAGS_HELP, configFromFlagsOnly } from '../config-flags.js';
 
 export const gatewayCommand: Command = {
   name: 'gateway',
@@ -25,10 +22,6 @@ sent, exit 0 (1 if the queue did not confirm it within COUNTD_SHUTDOWN_TIMEOUT_M
 ${CONFIG_FLAGS_HELP}
 `,
   async run(args, io) {
-    const parsed = parseCommandArgs('gateway', args, CONFIG_FLAG_OPTIONS);
-    if (parsed.positionals.length > 0)
-      throw new UsageError(`countd gateway: unexpected argument "${parsed.positionals[0]}"`);
-    const config = parseConfig(io.env, configFlagValues(parsed));
-    return runGateway(config, io.stopSignal);
+    return runGateway(configFromFlagsOnly('gateway', args, io.env), io.stopSignal);
   },
 };

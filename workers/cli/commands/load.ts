@@ -12,7 +12,7 @@ import { PRODUCER_DEFAULTS, Producer } from '../../../src/producer/index.js';
 import { startOpsServer } from '../../process/ops-server.js';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { counterNameProblem } from '../../../src/validation/index.js';
-import { intFlag, numberFlag, parseCommandArgs, stringFlag } from '../args.js';
+import { intFlag, numberFlag, parseCommandArgs, refusePositionals, stringFlag } from '../args.js';
 import { EXIT_FAILURE, EXIT_OK, type Command, type CommandIo } from '../command.js';
 import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_HELP, configFlagValues } from '../config-flags.js';
 import { UsageError } from '../usage-error.js';
@@ -97,8 +97,7 @@ export const loadCommand: Command = {
   help: HELP,
   async run(args, io) {
     const parsed = parseCommandArgs('load', args, LOAD_FLAGS);
-    if (parsed.positionals.length > 0)
-      throw new UsageError(`countd load: unexpected argument "${parsed.positionals[0]}"`);
+    refusePositionals('load', parsed);
     if (stringFlag(parsed, 'total') === undefined)
       throw new UsageError('countd load: give --total N');
     if (stringFlag(parsed, 'counters') === undefined)

@@ -13,7 +13,14 @@ import {
   type RingMovement,
   type RingNode,
 } from '../../../src/ring/index.js';
-import { intFlag, namesFromArgs, parseCommandArgs, stringFlag, type ParsedArgs } from '../args.js';
+import {
+  intFlag,
+  namesFromArgs,
+  parseCommandArgs,
+  refusePositionals,
+  stringFlag,
+  type ParsedArgs,
+} from '../args.js';
 import { EXIT_OK, type Command, type CommandIo } from '../command.js';
 import { CONFIG_FLAG_OPTIONS, configFlagValues } from '../config-flags.js';
 import { UsageError } from '../usage-error.js';
@@ -100,9 +107,7 @@ async function locate(args: readonly string[], io: CommandIo): Promise<number> {
 
 async function stats(args: readonly string[], io: CommandIo): Promise<number> {
   const parsed = parseCommandArgs('ring stats', args, STATS_FLAGS);
-  if (parsed.positionals.length > 0) {
-    throw new UsageError(`countd ring stats: unexpected argument "${parsed.positionals[0]}"`);
-  }
+  refusePositionals('ring stats', parsed);
   const ring = ringFromArgs(parsed, io.env);
   const keys = syntheticKeys(intFlag(parsed, 'keys', DEFAULT_KEYS, 1, MAX_KEYS));
   const changes = listFlag(parsed, 'remove').length + listFlag(parsed, 'add').length;

@@ -1,9 +1,6 @@
-import { parseConfig } from '../../../src/config/index.js';
 import { runWorker } from '../../worker/run-worker.js';
-import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_HELP, configFlagValues } from '../config-flags.js';
-import { UsageError } from '../usage-error.js';
+import { CONFIG_FLAGS_HELP, configFromFlagsOnly } from '../config-flags.js';
 
 export const workerCommand: Command = {
   name: 'worker',
@@ -18,10 +15,6 @@ SIGTERM/SIGINT drain: stop taking jobs, flush, complete, exit 0 (1 if the deadli
 ${CONFIG_FLAGS_HELP}
 `,
   async run(args, io) {
-    const parsed = parseCommandArgs('worker', args, CONFIG_FLAG_OPTIONS);
-    if (parsed.positionals.length > 0)
-      throw new UsageError(`countd worker: unexpected argument "${parsed.positionals[0]}"`);
-    const config = parseConfig(io.env, configFlagValues(parsed));
-    return runWorker(config, io.stopSignal);
+    return runWorker(configFromFlagsOnly('worker', args, io.env), io.stopSignal);
   },
 };

@@ -1,6 +1,12 @@
 import { parseConfig, requireQueue, toRedisOptions } from '../../../../src/config/index.js';
 import { Producer } from '../../../../src/producer/index.js';
-import { intFlag, numberFlag, parseCommandArgs, stringFlag } from '../../args.js';
+import {
+  intFlag,
+  numberFlag,
+  parseCommandArgs,
+  refusePositionals,
+  stringFlag,
+} from '../../args.js';
 import type { Command } from '../../command.js';
 import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_HELP, configFlagValues } from '../../config-flags.js';
 import { UsageError } from '../../usage-error.js';
@@ -34,8 +40,7 @@ ${CONFIG_FLAGS_HELP}
       producers: { type: 'string' },
       'data-dir': { type: 'string' },
     });
-    if (parsed.positionals.length > 0)
-      throw new UsageError(`countd demo: unexpected argument "${parsed.positionals[0]}"`);
+    refusePositionals('demo', parsed);
     const seconds = numberFlag(parsed, 'seconds', 10, 1, 3600);
     const counters = intFlag(parsed, 'counters', 10_000, 1, 1_000_000);
     const zipf = numberFlag(parsed, 'zipf', 1.1, 0, 10);

@@ -1,9 +1,8 @@
 import { once } from 'node:events';
 import { parseConfig } from '../../../../src/config/index.js';
-import { intFlag, parseCommandArgs } from '../../args.js';
+import { intFlag, parseCommandArgs, refusePositionals } from '../../args.js';
 import { EXIT_FAILURE, EXIT_OK, type CommandIo } from '../../command.js';
 import { CONFIG_FLAG_OPTIONS, configFlagValues } from '../../config-flags.js';
-import { UsageError } from '../../usage-error.js';
 import { failedJobFacts, openQueue, queueProblem } from './failed-queue.js';
 import { failedJobTable } from './failed-job-table.js';
 import { failedJobView, type FailedJobView } from './failed-job-view.js';
@@ -21,9 +20,7 @@ export async function failedList(args: readonly string[], io: CommandIo): Promis
     limit: { type: 'string' },
     offset: { type: 'string' },
   });
-  if (parsed.positionals.length > 0) {
-    throw new UsageError(`countd failed list: unexpected argument "${parsed.positionals[0]}"`);
-  }
+  refusePositionals('failed list', parsed);
   const limit = intFlag(parsed, 'limit', DEFAULT_LIST_LIMIT, 1, MAX_LIST_LIMIT);
   const offset = intFlag(parsed, 'offset', 0, 0);
   const config = parseConfig(io.env, configFlagValues(parsed));
