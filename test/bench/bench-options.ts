@@ -14,6 +14,7 @@ export const SCENARIOS = [
   'half-rate',
   'rss',
   'gateway',
+  's1-replicas',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -65,7 +66,9 @@ scenarios, prints a table and, with --json FILE, writes the figures.
                           (s1-groups: S1 with maxScriptCounters 20000; s1-drain: the queue
                           filled first, then the workers timed alone; both full runs only;
                           gateway: countd gateway over HTTP and StatsD TCP, and the statsd
-                          daemon over UDP, full runs only unless asked for)
+                          daemon over UDP, full runs only unless asked for;
+                          s1-replicas: S1 with a replica per Redis, COUNTD_MIN_REPLICAS
+                          0 and 1 alternating, --repeat times each, full runs only)
   --producers N           producer processes of S1 and client processes of B1/B2 (default 2)
   --workers N             countd worker processes of S1 (default 2)
   --total N               increments of S1, S1 uniform and B1 (default 10000000; quick 3000000,
@@ -124,7 +127,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
   const zipf = numberFlag(parsed, 'zipf', 1.1, 0, 100);
   // s1-groups and s1-drain only in full runs unless asked for.
   let only: Set<Scenario> = new Set(
-    SCENARIOS.filter((x) => !quick || (x !== 's1-groups' && x !== 's1-drain' && x !== 'gateway')),
+    SCENARIOS.filter(
+      (x) => !quick || !['s1-groups', 's1-drain', 'gateway', 's1-replicas'].includes(x),
+    ),
   );
   if (values.only !== undefined) {
     only = new Set();

@@ -6,6 +6,7 @@ import type { WorkerRssResult } from './scenario-worker-rss.js';
 import type { RingBenchResult } from './ring-bench.js';
 import type { GatewayBenchResult } from './scenario-gateway.js';
 import { gatewayCpuLines, gatewayRows } from './scenario-gateway-report.js';
+import { minReplicasRows, type MinReplicasResult } from './scenario-min-replicas.js';
 
 /** Everything one bench run measured; `figures` holds the flat fields the issue asks for. */
 export interface BenchReport {
@@ -25,6 +26,7 @@ export interface BenchReport {
   readonly workerRss: WorkerRssResult | undefined;
   readonly ring: RingBenchResult | undefined;
   readonly gateway?: GatewayBenchResult | undefined;
+  readonly minReplicas?: MinReplicasResult | undefined;
   readonly seconds: number;
 }
 
@@ -230,6 +232,7 @@ export function formatReport(r: BenchReport): string {
     });
   }
   if (r.gateway !== undefined) rows.push(...gatewayRows(r.gateway));
+  if (r.minReplicas !== undefined) rows.push(...minReplicasRows(r.minReplicas));
   const w1 = Math.max(...rows.map((x) => x.what.length));
   const w2 = Math.max(...rows.map((x) => x.figure.length));
   const w3 = Math.max(6, ...rows.map((x) => x.target.length));
@@ -250,9 +253,15 @@ export function formatReport(r: BenchReport): string {
         }`,
     ),
   ];
-  const cpuRuns = [...r.s1, r.s1Groups, r.s1Drain, r.s1Uniform, r.halfRate].filter(
-    (x): x is EndToEndResult => x !== undefined,
-  );
+  const cpuRuns = [
+    ...r.s1,
+    r.s1Groups,
+    r.s1Drain,
+    r.s1Uniform,
+    r.halfRate,
+    ...(r.minReplicas?.without ?? []),
+    ...(r.minReplicas?.with ?? []),
+  ].filter((x): x is EndToEndResult => x !== undefined);
   if (cpuRuns.length > 0) {
     lines.push('', 'CPU per process during S1 runs (cores; machine = every process on the box):');
     for (const run of cpuRuns) {

@@ -11,10 +11,15 @@ import { HELP, parseBenchOptions, type BenchOptions } from './bench-options.js';
 import { formatReport, median, type BenchReport } from './bench-report.js';
 import { runRingBench, type RingBenchResult } from './ring-bench.js';
 import { runDirect, runJobPerIncrement, type BaselineResult } from './scenario-baselines.js';
-import { runEndToEnd, type EndToEndResult } from './scenario-end-to-end.js';
+import { runEndToEnd, type EndToEndOptions, type EndToEndResult } from './scenario-end-to-end.js';
 import { runFlushPath, type FlushPathRun } from './scenario-flush-path.js';
 import { gatewayFigures, runGatewayBench, type GatewayBenchResult } from './scenario-gateway.js';
 import { runMemory, type MemoryResult } from './scenario-memory.js';
+import {
+  minReplicasFigures,
+  runMinReplicas,
+  type MinReplicasResult,
+} from './scenario-min-replicas.js';
 import { runWorkerRss, type WorkerRssResult } from './scenario-worker-rss.js';
 
 const BUCKETS = 4096;
@@ -60,6 +65,7 @@ async function main(o: BenchOptions): Promise<void> {
     rate: number,
     workerEnv: Record<string, string> = {},
     phased = false,
+    extra: Partial<EndToEndOptions> = {},
   ) =>
     runEndToEnd({
       label,
@@ -77,6 +83,7 @@ async function main(o: BenchOptions): Promise<void> {
       profileDir: label.startsWith('s1-') && label !== 's1-uniform' ? o.profile : undefined,
       verify: true,
       phased,
+      ...extra,
     });
   const s1: EndToEndResult[] = [];
   let s1Groups: EndToEndResult | undefined;
@@ -89,6 +96,7 @@ async function main(o: BenchOptions): Promise<void> {
   const flushPath: FlushPathRun[] = [];
   let workerRss: WorkerRssResult | undefined;
   let gateway: GatewayBenchResult | undefined;
+  let minReplicas: MinReplicasResult | undefined;
   try {
     if (o.only.has('flush')) {
       const variants: Array<[number, boolean]> = o.quick
@@ -185,6 +193,17 @@ async function main(o: BenchOptions): Promise<void> {
         progress,
       );
     }
+    if (o.only.has('s1-replicas')) {
+      // Last: the replicas it adds stay out of every other scenario.
+      minReplicas = await runMinReplicas(
+        stack,
+        dir,
+        o.aof,
+        o.repeat,
+        (label, workerEnv, extra) => endToEnd(label, o.total, o.zipf, 0, workerEnv, false, extra),
+        progress,
+      );
+    }
   } finally {
     await stack.stop();
   }
@@ -236,6 +255,7 @@ async function main(o: BenchOptions): Promise<void> {
     ring_lookups_uncached_per_s: ring?.lookupsPerSecond.uncached ?? null,
     ring_lookups_cold_per_s: ring?.lookupsPerSecond.cold ?? null,
     ...gatewayFigures(gateway),
+    ...minReplicasFigures(minReplicas),
   };
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -274,6 +294,7 @@ async function main(o: BenchOptions): Promise<void> {
     workerRss,
     ring,
     gateway,
+    minReplicas,
     seconds: (performance.now() - began) / 1000,
   };
   process.stdout.write(formatReport(report));

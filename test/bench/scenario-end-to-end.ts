@@ -27,6 +27,10 @@ export interface EndToEndOptions {
   readonly lingerMs?: number;
   readonly maxBatch?: number;
   readonly maxInFlight?: number;
+  /** The producers' `minReplicas` (the workers take COUNTD_MIN_REPLICAS from `workerEnv`). */
+  readonly producerMinReplicas?: number;
+  /** More processes whose CPU the run counts (e.g. the stack's replicas), by name. */
+  readonly meteredPids?: ReadonlyMap<string, number>;
   /** Write .cpuprofile files of the workers and producers into this directory. */
   readonly profileDir?: string;
   readonly verify: boolean;
@@ -135,6 +139,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
             lingerMs: o.lingerMs,
             maxBatch: o.maxBatch,
             maxInFlight: o.maxInFlight,
+            minReplicas: o.producerMinReplicas,
           },
           profileArgs,
         ),
@@ -146,6 +151,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
         new Map<string, number>([
           ...workers.pids.map((pid, i): [string, number] => [`worker-${i}`, pid]),
           ...stack.all.map((s): [string, number] => [`redis-${s.name}`, s.pid]),
+          ...(o.meteredPids ?? new Map<string, number>()),
         ]),
       );
       cpu.begin();
