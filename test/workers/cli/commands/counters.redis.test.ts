@@ -1,32 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { HashRing } from '../../../../src/ring/index.js';
-import { StorageLayout } from '../../../../src/storage/index.js';
-import { uniquePrefix, useRedisServers } from '../../../support/redis-harness.js';
+import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
-
-const IDS = ['a', 'b', 'c'];
+import { useStoredCounters } from './stored-counters.js';
 
 describe('countd counters / countd list', () => {
-  const redis = useRedisServers({ count: 3 });
-  const prefix = uniquePrefix('cli-counters').replace(/:/g, '.');
-  const ring = new HashRing(IDS.map((id) => ({ id, weight: 1 })));
-  const layout = new StorageLayout(ring, prefix, 16);
   const values = new Map<string, bigint>();
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    env = {
-      COUNTD_NODES: IDS.map((id, i) => `${id}=${redis.server(i).url}`).join(','),
-      COUNTD_PREFIX: prefix,
-      COUNTD_BUCKETS: '16',
-    };
-    for (let i = 0; i < 60; i++) values.set(`page:${i}`, BigInt(i));
-    values.set('user:1', 9223372036854775807n);
-    for (const [name, value] of values) {
-      const { node, key, field } = layout.locate(name);
-      await redis.server(IDS.indexOf(node)).client().hset(key, field, value.toString());
-    }
-  });
+  for (let i = 0; i < 60; i++) values.set(`page:${i}`, BigInt(i));
+  values.set('user:1', 9223372036854775807n);
+  const { env } = useStoredCounters('cli-counters', 16, values);
 
   function parseLines(stdout: string): Map<string, bigint> {
     const out = new Map<string, bigint>();

@@ -1,18 +1,9 @@
 import { createServer } from 'node:net';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { HashRing } from '../../../../src/ring/index.js';
-import { StorageLayout } from '../../../../src/storage/index.js';
-import { uniquePrefix, useRedisServers } from '../../../support/redis-harness.js';
+import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
-
-const IDS = ['a', 'b', 'c'];
+import { useStoredCounters } from './stored-counters.js';
 
 describe('countd get', () => {
-  const redis = useRedisServers({ count: 3 });
-  // COUNTD_PREFIX allows no colons.
-  const prefix = uniquePrefix('cli-get').replace(/:/g, '.');
-  const ring = new HashRing(IDS.map((id) => ({ id, weight: 1 })));
-  const layout = new StorageLayout(ring, prefix, 64);
   const values = new Map<string, bigint>([
     ['page:home', 42n],
     ['page:about', -7n],
@@ -21,15 +12,9 @@ describe('countd get', () => {
     ['int64:min', -9223372036854775808n],
     ['beyond:2^53', 9007199254740993n],
   ]);
-  let env: Record<string, string>;
+  const { prefix, ring, env, nodeSpec } = useStoredCounters('cli-get', 64, values);
 
-  beforeAll(async () => {
-    const spec = IDS.map((id, i) => `${id}=${redis.server(i).url}`).join(',');
-    env = { COUNTD_NODES: spec, COUNTD_PREFIX: prefix, COUNTD_BUCKETS: '64' };
-    for (const [name, value] of values) {
-      const { node, key, field } = layout.locate(name);
-      await redis.server(IDS.indexOf(node)).client().hset(key, field, value.toString());
-    }
+  it('spreads its counters over more than one node', () => {
     expect(new Set([...values.keys()].map((name) => ring.locate(name))).size).toBeGreaterThan(1);
   });
 
@@ -72,7 +57,7 @@ describe('countd get', () => {
   });
 
   it('takes the config from flags too', async () => {
-    const spec = IDS.map((id, i) => `${id}=${redis.server(i).url}`).join(',');
+    const spec = nodeSpec();
     const result = await runCli(
       ['get', '--json', '--nodes', spec, '--prefix', prefix, '--buckets', '64', 'page:home'],
       { env: {} },
@@ -102,9 +87,7 @@ describe('countd get', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const { port } = probe.address() as { port: number };
     await new Promise((resolve) => probe.close(resolve));
-    const spec = IDS.map((id, i) =>
-      id === 'b' ? `b=redis://127.0.0.1:${port}` : `${id}=${redis.server(i).url}`,
-    ).join(',');
+    const spec = nodeSpec((id) => (id === 'b' ? `redis://127.0.0.1:${port}` : undefined));
     const onB = [...values.keys()].find((name) => ring.locate(name) === 'b');
     expect(onB).toBeDefined();
     const started = Date.now();
