@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { NodeIdentityError } from '../../src/errors/index.js';
 import { WorkerMetrics } from '../../src/metrics/index.js';
 import { CounterWorker } from '../../src/worker/index.js';
@@ -23,11 +23,6 @@ describe('storage node identity', () => {
   const redis = useRedisServers({ count: 5 });
   const suite = uniquePrefix('nodeid');
   const stack = useStacks(redis, suite);
-  const extra: CounterWorker[] = [];
-
-  afterEach(async () => {
-    await Promise.allSettled(extra.splice(0).map((w) => w.close(1000)));
-  });
 
   const newStack = () => stack({ prefix: `nodeid-${randomBytes(3).toString('hex')}` });
 
@@ -111,7 +106,9 @@ describe('storage node identity', () => {
       buckets: 64,
       metrics,
     });
-    extra.push(misconfigured);
+    onTestFinished(async () => {
+      await misconfigured.close(1000);
+    });
     const refused = await misconfigured.start().then(
       () => undefined,
       (err: unknown) => err,
