@@ -7,6 +7,7 @@ import type { StorageLayout } from '../../src/storage/index.js';
 import { childMain, epochMs } from './bench-child.js';
 import { connectNodes, type NodeClientsConfig } from './node-clients.js';
 import { prepareLane, type LaneConfig, type LaneResult, type PreparedLane } from './workload.js';
+import { ownCpuSecondsSince } from './proc-stats.js';
 
 export interface DirectConfig extends NodeClientsConfig, LaneConfig {}
 
@@ -53,14 +54,9 @@ async function run(state: State): Promise<DirectResult> {
   // Replies come back in order per connection: the last command of each node is the last reply.
   await Promise.all([...clients.values()].map((c) => c.ping()));
   const lastReplyMs = epochMs();
-  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = ownCpuSecondsSince(cpuStart);
   for (const c of clients.values()) c.disconnect();
-  return {
-    increments: indexes.length,
-    firstSendMs,
-    lastReplyMs,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-  };
+  return { increments: indexes.length, firstSendMs, lastReplyMs, cpuSeconds };
 }
 
 childMain(setup, run);

@@ -6,6 +6,7 @@
 import { Agent, request } from 'node:http';
 import { childMain, epochMs } from './bench-child.js';
 import { prepareLane, type LaneConfig } from './workload.js';
+import { ownCpuSecondsSince } from './proc-stats.js';
 
 export interface GatewayHttpConfig extends LaneConfig {
   /** `http://host:port` of the gateway. */
@@ -92,7 +93,7 @@ async function body(state: State, config: GatewayHttpConfig): Promise<GatewayHtt
   };
   await Promise.all(Array.from({ length: config.concurrency }, loop));
   const lastAckMs = epochMs();
-  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = ownCpuSecondsSince(cpuStart);
   agent.destroy();
   return {
     lane: config.lane,
@@ -102,7 +103,7 @@ async function body(state: State, config: GatewayHttpConfig): Promise<GatewayHtt
     errors,
     firstSendMs,
     lastAckMs,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cpuSeconds,
   };
 }
 

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { childMain, epochMs } from './bench-child.js';
 import { statsdName } from './gateway-statsd-lines.js';
 import { prepareLane, type LaneConfig } from './workload.js';
+import { ownCpuSecondsSince } from './proc-stats.js';
 
 export interface GatewayStatsdConfig extends LaneConfig {
   readonly transport: 'tcp' | 'udp';
@@ -112,7 +113,7 @@ async function body(state: State, config: GatewayStatsdConfig): Promise<GatewayS
   if (config.transport === 'tcp') await sendTcp(state, config);
   else await sendUdp(state, config);
   const lastSendMs = epochMs();
-  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = ownCpuSecondsSince(cpuStart);
   return {
     lane: config.lane,
     lines: state.lines,
@@ -120,7 +121,7 @@ async function body(state: State, config: GatewayStatsdConfig): Promise<GatewayS
     sends: state.chunks.length,
     firstSendMs,
     lastSendMs,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cpuSeconds,
   };
 }
 

@@ -7,6 +7,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { childMain, epochMs } from './bench-child.js';
 import { connectNodes, hostPort, type NodeClientsConfig } from './node-clients.js';
 import { prepareLane, type LaneConfig, type LaneResult, type PreparedLane } from './workload.js';
+import { ownCpuSecondsSince } from './proc-stats.js';
 
 export interface JobPerIncrementConfig extends NodeClientsConfig, LaneConfig {
   readonly role: 'producer' | 'worker';
@@ -80,14 +81,9 @@ async function run(state: State): Promise<JobPerIncrementResult> {
   }
   await Promise.all(inFlight);
   const lastAddMs = epochMs();
-  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = ownCpuSecondsSince(cpuStart);
   await queue.close();
-  return {
-    increments: indexes.length,
-    firstSendMs,
-    lastAddMs,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-  };
+  return { increments: indexes.length, firstSendMs, lastAddMs, cpuSeconds };
 }
 
 childMain(setup, run);

@@ -15,6 +15,12 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
+/** CPU seconds (user + system) this process used since `start` (a `process.cpuUsage()`). */
+export function ownCpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const cpu = process.cpuUsage(start);
+  return (cpu.user + cpu.system) / 1e6;
+}
+
 /** Resident set size in bytes (VmRSS), or undefined once the process is gone. */
 export function rssBytes(pid: number): number | undefined {
   try {

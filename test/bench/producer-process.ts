@@ -8,6 +8,7 @@ import { Producer } from '../../src/producer/index.js';
 import { childMain, epochMs } from './bench-child.js';
 import { hostPort } from './node-clients.js';
 import { prepareLane, type LaneConfig, type LaneResult, type PreparedLane } from './workload.js';
+import { ownCpuSecondsSince } from './proc-stats.js';
 
 export interface ProducerConfig extends LaneConfig {
   readonly queueUrl: string;
@@ -120,7 +121,7 @@ async function run(state: State, config: ProducerConfig): Promise<ProducerResult
   await producer.flush().catch(() => undefined);
   const settled = await Promise.allSettled(batches);
   const lastConfirmMs = epochMs();
-  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = ownCpuSecondsSince(cpuStart);
   await producer.close().catch(() => undefined);
   return {
     lane: config.lane,
@@ -132,7 +133,7 @@ async function run(state: State, config: ProducerConfig): Promise<ProducerResult
     errors,
     firstSendMs,
     lastConfirmMs,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cpuSeconds,
   };
 }
 
