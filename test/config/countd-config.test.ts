@@ -8,18 +8,13 @@ import {
   type SettingName,
 } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors/index.js';
+import { configErrorOf } from './config-error-of.js';
 
 function errorOf(
   env: Record<string, string | undefined>,
   flags: Record<string, string | undefined> = {},
 ): ConfigError {
-  try {
-    parseConfig(env, flags);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error(`expected ${JSON.stringify({ env, flags })} to be rejected`);
+  return configErrorOf(() => parseConfig(env, flags), JSON.stringify({ env, flags }));
 }
 
 /** At least one bad value per setting, with what the message must say about the accepted form. */

@@ -5,19 +5,11 @@ import {
   parseWeight,
   validateNodeId,
 } from '../../src/config/node-spec.js';
-import { ConfigError } from '../../src/errors/index.js';
+import { configErrorOf } from './config-error-of.js';
 
 const SETTING = 'COUNTD_NODES';
 
-function errorOf(raw: string): ConfigError {
-  try {
-    parseNodeList(raw, SETTING);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error(`expected ${raw} to be rejected`);
-}
+const errorOf = (raw: string) => configErrorOf(() => parseNodeList(raw, SETTING), raw);
 
 describe('parseNodeList', () => {
   it('parses ids, default and explicit weights and URLs', () => {

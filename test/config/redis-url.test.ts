@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseRedisUrl, redactUrl, toRedisOptions } from '../../src/config/index.js';
-import { ConfigError } from '../../src/errors/index.js';
+import { configErrorOf } from './config-error-of.js';
 
 const SETTING = 'COUNTD_QUEUE_URL';
 
-function errorOf(raw: string): ConfigError {
-  try {
-    parseRedisUrl(raw, SETTING);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error(`expected ${raw} to be rejected`);
-}
+const errorOf = (raw: string) => configErrorOf(() => parseRedisUrl(raw, SETTING), raw);
 
 describe('parseRedisUrl', () => {
   it('parses host and port, with db 0 and no TLS by default', () => {

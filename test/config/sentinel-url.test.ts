@@ -8,19 +8,11 @@ import {
   toRedisOptions,
   urlPasswords,
 } from '../../src/config/index.js';
-import { ConfigError } from '../../src/errors/index.js';
+import { configErrorOf } from './config-error-of.js';
 
 const SETTING = 'COUNTD_QUEUE_URL';
 
-function problem(raw: string): string {
-  try {
-    parseRedisUrl(raw, SETTING);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message;
-    throw err;
-  }
-  throw new Error(`expected ${raw} to be rejected`);
-}
+const problem = (raw: string) => configErrorOf(() => parseRedisUrl(raw, SETTING), raw).message;
 
 // Issue 12: redis+sentinel:// wherever a Redis URL is accepted, parsed by the one URL parser.
 describe('redis+sentinel:// URLs', () => {

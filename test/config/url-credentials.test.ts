@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { configSecrets, parseConfig, urlPasswords } from '../../src/config/index.js';
-import { ConfigError } from '../../src/errors/index.js';
+import { configErrorOf } from './config-error-of.js';
 
 // Issue 10, point 6: a password written without percent-encoding is refused by name (exit 2),
 // never shown, in part or whole, and never crashes the parser.
-function errorOf(env: Record<string, string>): ConfigError {
-  try {
-    parseConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = (env: Record<string, string>) =>
+  configErrorOf(() => parseConfig(env), 'a config with these credentials');
 
 describe('credentials that should have been percent-encoded', () => {
   const q = 'redis://127.0.0.1:7000';
