@@ -1,20 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BAD_PAYLOADS, GOOD_EDGE_NAMES } from '../jobs/bad-payloads.js';
 import { uniquePrefix, useRedisServers } from '../support/redis-harness.js';
-import { counterValue, createStack, payload, waitFor, type Stack } from './worker-fixture.js';
+import { counterValue, payload, useStacks, waitFor } from './worker-fixture.js';
 
 describe('CounterWorker with malformed jobs in the queue', () => {
   const redis = useRedisServers({ count: 4 });
   const prefix = uniquePrefix('bad-input');
-  let stack: Stack | undefined;
-
-  afterEach(async () => {
-    await stack?.close();
-    stack = undefined;
-  });
+  const stack = useStacks(redis, prefix);
 
   it('fails every bad job with its reason, applies every good one exactly, and keeps running', async () => {
-    const s = (stack = createStack(redis, prefix));
+    const s = stack();
     const bad = BAD_PAYLOADS.filter((c) => c.json);
     expect(bad.length).toBeGreaterThanOrEqual(35);
     const names = [
@@ -80,7 +75,7 @@ describe('CounterWorker with malformed jobs in the queue', () => {
   });
 
   it('fails a job naming the bad counter among many good pairs, and applies none of its pairs', async () => {
-    const s = (stack = createStack(redis, prefix));
+    const s = stack();
     const names = s.namesOn('a', 50, 'mixed');
     const pairs: Array<[string, unknown]> = names.map((n) => [n, 1]);
     pairs[37] = [names[37]!, 0.5];

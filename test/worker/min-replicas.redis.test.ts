@@ -1,9 +1,9 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Producer } from '../../src/producer/index.js';
 import { QueueUnavailableError } from '../../src/errors/index.js';
 import { uniquePrefix, useRedisServers } from '../support/redis-harness.js';
 import type { TestRedisServer } from '../support/redis-harness.js';
-import { counterValue, createStack, payload, waitFor, type Stack } from './worker-fixture.js';
+import { counterValue, payload, useStacks, waitFor } from './worker-fixture.js';
 
 // Issue 12: with COUNTD_MIN_REPLICAS, a flush is durable (its jobs complete) only once WAIT says
 // that many replicas have it; short of them the jobs stay held and the apply is retried, which
@@ -12,7 +12,7 @@ describe('COUNTD_MIN_REPLICAS: WAIT after the apply', () => {
   // 0: queue, 1-3: nodes a, b, c; 4-6: replicas of a, b, c; 7: replica of the queue.
   const redis = useRedisServers({ count: 8 });
   const suite = uniquePrefix('minrep');
-  let stack: Stack | undefined;
+  const stack = useStacks(redis, suite);
 
   const replicaOf = (replica: TestRedisServer, primary: TestRedisServer) =>
     replica.client().call('REPLICAOF', primary.host, String(primary.port));
@@ -29,13 +29,8 @@ describe('COUNTD_MIN_REPLICAS: WAIT after the apply', () => {
     for (const n of [0, 1, 2, 3]) await inSync(redis.server(n), 1);
   });
 
-  afterEach(async () => {
-    await stack?.close();
-    stack = undefined;
-  });
-
   it('held while the node has no replica, completed exactly once it has one again', async () => {
-    const s = (stack = createStack(redis, suite));
+    const s = stack();
     const [onA] = s.namesOn('a', 1, 'held');
     const [onB] = s.namesOn('b', 1, 'held');
     const { worker, metrics } = s.worker({ minReplicas: 1, replicaWaitMs: 100 });
@@ -82,7 +77,7 @@ describe('COUNTD_MIN_REPLICAS: WAIT after the apply', () => {
   }, 30_000);
 
   it('with 0 the primary alone makes a flush durable (no replica needed)', async () => {
-    const s = (stack = createStack(redis, suite));
+    const s = stack();
     const [onC] = s.namesOn('c', 1, 'zero');
     const replicaOfC = redis.server(6);
     await replicaOfC.client().call('REPLICAOF', 'NO', 'ONE');
@@ -101,7 +96,7 @@ describe('COUNTD_MIN_REPLICAS: WAIT after the apply', () => {
   }, 30_000);
 
   it('a producer confirms only once the queue Redis replica has the job', async () => {
-    const s = (stack = createStack(redis, suite));
+    const s = stack();
     const queue = redis.server(0);
     const connection = { host: queue.host, port: queue.port };
     const confirmed = new Producer({ queue: connection, queueName: s.queueName, minReplicas: 1 });

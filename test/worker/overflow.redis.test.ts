@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uniquePrefix, useRedisServers } from '../support/redis-harness.js';
-import { counterValue, createStack, payload, waitFor, type Stack } from './worker-fixture.js';
+import { counterValue, payload, useStacks, waitFor } from './worker-fixture.js';
 
 const INT64_MAX = 9223372036854775807n;
 
@@ -43,17 +43,12 @@ const OBSTACLES: readonly Obstacle[] = [
 describe('counters a node refuses', () => {
   const redis = useRedisServers({ count: 4 });
   const prefix = uniquePrefix('overflow');
-  let stack: Stack | undefined;
-
-  afterEach(async () => {
-    await stack?.close();
-    stack = undefined;
-  });
+  const stack = useStacks(redis, prefix);
 
   it.each(OBSTACLES.map((o) => [o.label, o] as const))(
     '%s: that counter is refused and unchanged, the rest of its job and group is applied',
     async (_label, obstacle) => {
-      const s = (stack = createStack(redis, prefix));
+      const s = stack();
       const onA = s.namesOn('a', 40, 'refuse');
       const victim = onA[0]!;
       const where = s.layout.locate(victim);
@@ -135,7 +130,7 @@ describe('counters a node refuses', () => {
     // deltas cannot be summed as safe integers, so they travel as two HINCRBYs on one field
     // (the spill path): the first fits, the second overflows. Before the fix the first stayed
     // applied while both jobs were failed as refused — a retry of both would count it twice.
-    const s = (stack = createStack(redis, prefix));
+    const s = stack();
     const [victim, other] = s.namesOn('a', 2, 'blame');
     const where = s.layout.locate(victim!);
     const client = s.server('a').client();
@@ -173,7 +168,7 @@ describe('counters a node refuses', () => {
   });
 
   it('reports a refusal whose reply was lost: the retry finds the markers and the record beside them', async () => {
-    const s = (stack = createStack(redis, prefix));
+    const s = stack();
     const [victim, other] = s.namesOn('a', 2, 'lostreply');
     const where = s.layout.locate(victim!);
     const client = s.server('a').client();
@@ -221,7 +216,7 @@ describe('counters a node refuses', () => {
   });
 
   it('adds deltas whose JavaScript sum would pass 2^53 exactly, in int64 (spill path)', async () => {
-    const s = (stack = createStack(redis, prefix));
+    const s = stack();
     const [up, down] = s.namesOn('c', 2, 'spill');
     const big = 2 ** 52 + 1; // odd: a float sum of five of them is not exact
     expect(Number.isSafeInteger(big)).toBe(true);
