@@ -23,6 +23,7 @@ import {
 } from '../args.js';
 import { EXIT_OK, type Command, type CommandIo } from '../command.js';
 import { CONFIG_FLAG_OPTIONS, configFlagValues } from '../config-flags.js';
+import { runSubcommand } from '../run-subcommand.js';
 import { UsageError } from '../usage-error.js';
 
 const HELP = `countd ring: where counters live on the consistent-hash ring
@@ -79,16 +80,7 @@ export const ringCommand: Command = {
   name: 'ring',
   summary: 'locate counters on the ring; show its balance and keys moved',
   help: HELP,
-  async run(args: readonly string[], io: CommandIo): Promise<number> {
-    const [sub, ...rest] = args;
-    if (sub === 'locate') return locate(rest, io);
-    if (sub === 'stats') return stats(rest, io);
-    throw new UsageError(
-      sub === undefined
-        ? 'countd ring: give a subcommand, locate or stats (see countd ring --help)'
-        : `countd ring: unknown subcommand "${sub}" (expected locate or stats)`,
-    );
-  },
+  run: (args, io) => runSubcommand('ring', { locate, stats }, args, io),
 };
 
 async function locate(args: readonly string[], io: CommandIo): Promise<number> {

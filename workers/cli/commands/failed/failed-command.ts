@@ -1,6 +1,6 @@
 import type { Command } from '../../command.js';
 import { CONFIG_FLAGS_HELP } from '../../config-flags.js';
-import { UsageError } from '../../usage-error.js';
+import { runSubcommand } from '../../run-subcommand.js';
 import { DEFAULT_LIST_LIMIT, failedList } from './failed-list.js';
 import { failedRetry } from './failed-retry.js';
 
@@ -42,14 +42,5 @@ export const failedCommand: Command = {
   name: 'failed',
   summary: 'list failed jobs; re-apply them once fixed: countd failed list|retry',
   help: HELP,
-  async run(args, io) {
-    const [sub, ...rest] = args;
-    if (sub === 'list') return failedList(rest, io);
-    if (sub === 'retry') return failedRetry(rest, io);
-    throw new UsageError(
-      sub === undefined
-        ? 'countd failed: give a subcommand, list or retry (see countd failed --help)'
-        : `countd failed: unknown subcommand "${sub}" (expected list or retry)`,
-    );
-  },
+  run: (args, io) => runSubcommand('failed', { list: failedList, retry: failedRetry }, args, io),
 };
