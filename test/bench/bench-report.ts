@@ -48,6 +48,17 @@ interface Row {
   readonly ok: boolean | undefined;
 }
 
+/** A figure shown for information: no target, no verdict. */
+const shown = (what: string, figure: string): Row => ({ what, figure, target: '', ok: undefined });
+
+/** A figure with no target whose verdict is the run's read-back: exact or not. */
+const exactRow = (what: string, figure: string, verify: { exact: boolean } | undefined): Row => ({
+  what,
+  figure: `${figure}, exact ${String(verify?.exact)}`,
+  target: '',
+  ok: verify?.exact,
+});
+
 /** The table printed at the end of a run. */
 export function formatReport(r: BenchReport): string {
   const f = r.figures;
@@ -68,74 +79,65 @@ export function formatReport(r: BenchReport): string {
       target: 'true',
       ok: f.exact === true,
     });
-    rows.push({
-      what: '  storage commands per increment',
-      figure: fixed(num('storage_commands_per_increment'), 3),
-      target: '',
-      ok: undefined,
-    });
-    rows.push({
-      what: '  lag p50 / p99 (histogram; probes run 1)',
-      figure:
+    rows.push(
+      shown('  storage commands per increment', fixed(num('storage_commands_per_increment'), 3)),
+    );
+    rows.push(
+      shown(
+        '  lag p50 / p99 (histogram; probes run 1)',
         `${int(num('lag_p50_ms'))} / ${int(num('lag_p99_ms'))} ms; ` +
-        `${int(r.s1[0]!.probe.p50Ms)} / ${int(r.s1[0]!.probe.p99Ms)} ms`,
-      target: '',
-      ok: undefined,
-    });
+          `${int(r.s1[0]!.probe.p50Ms)} / ${int(r.s1[0]!.probe.p99Ms)} ms`,
+      ),
+    );
     const scripts = r.s1[0]!.scripts;
-    rows.push({
-      what: '  apply scripts >= 1 ms on a node',
-      figure: `${scripts.count}, median ${fixed(scripts.p50Ms, 1)} ms, max ${fixed(scripts.maxMs, 1)} ms (run 1)`,
-      target: '',
-      ok: undefined,
-    });
-    rows.push({
-      what: '  peak worker RSS',
-      figure: `${int(num('worker_rss_mb'))} MB`,
-      target: '',
-      ok: undefined,
-    });
+    rows.push(
+      shown(
+        '  apply scripts >= 1 ms on a node',
+        `${scripts.count}, median ${fixed(scripts.p50Ms, 1)} ms, max ${fixed(scripts.maxMs, 1)} ms (run 1)`,
+      ),
+    );
+    rows.push(shown('  peak worker RSS', `${int(num('worker_rss_mb'))} MB`));
   }
   if (r.s1Uniform !== undefined) {
     const u = r.s1Uniform;
-    rows.push({
-      what: 'S1 countd end to end, uniform',
-      figure:
+    rows.push(
+      exactRow(
+        'S1 countd end to end, uniform',
         `${int(u.incrementsPerSecond)} incr/s, ${fixed(u.storageCommandsPerIncrement, 3)} cmd/incr, ` +
-        `lag p99 ${int(u.lagP99Ms)} ms, exact ${String(u.verify?.exact)}`,
-      target: '',
-      ok: u.verify?.exact,
-    });
+          `lag p99 ${int(u.lagP99Ms)} ms`,
+        u.verify,
+      ),
+    );
   }
   if (r.s1Groups !== undefined) {
     const g = r.s1Groups;
-    rows.push({
-      what: 'S1, Zipf, flush groups of 20000 (maxScriptCounters)',
-      figure:
+    rows.push(
+      exactRow(
+        'S1, Zipf, flush groups of 20000 (maxScriptCounters)',
         `${int(g.incrementsPerSecond)} incr/s, ${fixed(g.storageCommandsPerIncrement, 3)} cmd/incr, ` +
-        `scripts median ${fixed(g.scripts.p50Ms, 1)} ms, max ${fixed(g.scripts.maxMs, 1)} ms, exact ${String(g.verify?.exact)}`,
-      target: '',
-      ok: g.verify?.exact,
-    });
+          `scripts median ${fixed(g.scripts.p50Ms, 1)} ms, max ${fixed(g.scripts.maxMs, 1)} ms`,
+        g.verify,
+      ),
+    );
   }
   if (r.s1Drain !== undefined) {
     const d = r.s1Drain;
-    rows.push({
-      what: 'S1 consumer side alone (queue filled first)',
-      figure:
+    rows.push(
+      exactRow(
+        'S1 consumer side alone (queue filled first)',
         `${int(d.incrementsPerSecond)} incr/s, ${fixed(d.cpuUsPerIncrement, 2)} CPU-µs/incr ` +
-        `(workers, queue, nodes), exact ${String(d.verify?.exact)}`,
-      target: '',
-      ok: d.verify?.exact,
-    });
+          `(workers, queue, nodes)`,
+        d.verify,
+      ),
+    );
   }
   if (r.direct !== undefined) {
-    rows.push({
-      what: `B1 per-event HINCRBY, auto-pipelined (${r.direct.clients} proc)`,
-      figure: `${int(r.direct.incrementsPerSecond)} incr/s (${int(r.direct.increments)} incr)`,
-      target: '',
-      ok: undefined,
-    });
+    rows.push(
+      shown(
+        `B1 per-event HINCRBY, auto-pipelined (${r.direct.clients} proc)`,
+        `${int(r.direct.incrementsPerSecond)} incr/s (${int(r.direct.increments)} incr)`,
+      ),
+    );
     rows.push({
       what: '  S1 / B1',
       figure: `x${fixed(num('ratio_vs_direct'), 2)}`,
@@ -144,12 +146,12 @@ export function formatReport(r: BenchReport): string {
     });
   }
   if (r.jobPerIncrement !== undefined) {
-    rows.push({
-      what: 'B2 one BullMQ job per increment',
-      figure: `${int(r.jobPerIncrement.incrementsPerSecond)} incr/s (${int(r.jobPerIncrement.increments)} incr)`,
-      target: '',
-      ok: undefined,
-    });
+    rows.push(
+      shown(
+        'B2 one BullMQ job per increment',
+        `${int(r.jobPerIncrement.incrementsPerSecond)} incr/s (${int(r.jobPerIncrement.increments)} incr)`,
+      ),
+    );
   }
   if (r.halfRate !== undefined) {
     const h = r.halfRate;
@@ -166,12 +168,12 @@ export function formatReport(r: BenchReport): string {
     if (within !== undefined) {
       const total = h.lagBuckets[h.lagBuckets.length - 1]?.[1] ?? 0;
       const atOrBelow = h.lagBuckets.filter(([le]) => le !== -1 && le <= 1).pop()?.[1] ?? 0;
-      rows.push({
-        what: '  histogram: jobs with lag <= 1 s',
-        figure: `${fixed((atOrBelow / Math.max(1, total)) * 100, 1)}% of ${int(total)}`,
-        target: '',
-        ok: undefined,
-      });
+      rows.push(
+        shown(
+          '  histogram: jobs with lag <= 1 s',
+          `${fixed((atOrBelow / Math.max(1, total)) * 100, 1)}% of ${int(total)}`,
+        ),
+      );
     }
   }
   for (const run of r.flushPath) {
@@ -190,18 +192,18 @@ export function formatReport(r: BenchReport): string {
     const enc = Object.entries(m.encodings)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
-    rows.push({
-      what: `storage, countd hashes (${m.buckets} buckets/node)`,
-      figure: `${fixed(m.bytesPerCounter, 1)} B/counter (${fixed(m.meanFieldsPerHash, 0)} fields/hash; ${enc})`,
-      target: '',
-      ok: undefined,
-    });
-    rows.push({
-      what: 'storage, one key per counter',
-      figure: `${fixed(m.bytesPerCounterKeyPerCounter, 1)} B/counter`,
-      target: '',
-      ok: undefined,
-    });
+    rows.push(
+      shown(
+        `storage, countd hashes (${m.buckets} buckets/node)`,
+        `${fixed(m.bytesPerCounter, 1)} B/counter (${fixed(m.meanFieldsPerHash, 0)} fields/hash; ${enc})`,
+      ),
+    );
+    rows.push(
+      shown(
+        'storage, one key per counter',
+        `${fixed(m.bytesPerCounterKeyPerCounter, 1)} B/counter`,
+      ),
+    );
     rows.push({
       what: '  countd / key-per-counter',
       figure: fixed(m.ratio, 3),
@@ -222,14 +224,13 @@ export function formatReport(r: BenchReport): string {
   }
   if (r.ring !== undefined) {
     const l = r.ring.lookupsPerSecond;
-    rows.push({
-      what: 'ring lookups (10 nodes, quick)',
-      figure:
+    rows.push(
+      shown(
+        'ring lookups (10 nodes, quick)',
         `Zipf memoized ${fixed(l.zipfMemoized / 1e6, 2)} M/s, uncached ${fixed(l.uncached / 1e6, 2)} M/s, ` +
-        `cold ${fixed(l.cold / 1e6, 2)} M/s`,
-      target: '',
-      ok: undefined,
-    });
+          `cold ${fixed(l.cold / 1e6, 2)} M/s`,
+      ),
+    );
   }
   if (r.gateway !== undefined) rows.push(...gatewayRows(r.gateway));
   if (r.minReplicas !== undefined) rows.push(...minReplicasRows(r.minReplicas));
