@@ -11,6 +11,11 @@ export interface ParsedArgs {
   readonly help: boolean;
 }
 
+/** parseArgs options for flags that each take one value (`--counters 1000`). */
+export function valueFlags(...names: string[]): Record<string, { type: 'string' }> {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' as const }]));
+}
+
 /** Wraps `util.parseArgs` so unknown flags and missing values become {@link UsageError}s. */
 export function parseCommandArgs(
   command: string,

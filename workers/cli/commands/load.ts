@@ -12,7 +12,14 @@ import { PRODUCER_DEFAULTS, Producer } from '../../../src/producer/index.js';
 import { startOpsServer } from '../../process/ops-server.js';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { counterNameProblem } from '../../../src/validation/index.js';
-import { intFlag, numberFlag, parseCommandArgs, refusePositionals, stringFlag } from '../args.js';
+import {
+  intFlag,
+  numberFlag,
+  parseCommandArgs,
+  refusePositionals,
+  stringFlag,
+  valueFlags,
+} from '../args.js';
 import { EXIT_FAILURE, EXIT_OK, type Command, type CommandIo } from '../command.js';
 import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_HELP, configFlagValues } from '../config-flags.js';
 import { UsageError } from '../usage-error.js';
@@ -56,16 +63,10 @@ ${CONFIG_FLAGS_HELP}
 
 const LOAD_FLAGS = {
   ...CONFIG_FLAG_OPTIONS,
-  total: { type: 'string' },
-  counters: { type: 'string' },
-  zipf: { type: 'string' },
-  rate: { type: 'string' },
-  producers: { type: 'string' },
-  seed: { type: 'string' },
-  expect: { type: 'string' },
-  'prefix-names': { type: 'string' },
-  'linger-ms': { type: 'string' },
-  'max-batch': { type: 'string' },
+  // The load: how many increments, over which counters, how fast, from how many producers.
+  ...valueFlags('total', 'counters', 'zipf', 'rate', 'producers', 'seed', 'expect', 'prefix-names'),
+  // Each producer's batching.
+  ...valueFlags('linger-ms', 'max-batch'),
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
 } as const;

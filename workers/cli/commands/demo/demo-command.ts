@@ -6,6 +6,7 @@ import {
   parseCommandArgs,
   refusePositionals,
   stringFlag,
+  valueFlags,
 } from '../../args.js';
 import type { Command } from '../../command.js';
 import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_HELP, configFlagValues } from '../../config-flags.js';
@@ -32,13 +33,7 @@ ${CONFIG_FLAGS_HELP}
   async run(args, io) {
     const parsed = parseCommandArgs('demo', args, {
       ...CONFIG_FLAG_OPTIONS,
-      seconds: { type: 'string' },
-      counters: { type: 'string' },
-      zipf: { type: 'string' },
-      rate: { type: 'string' },
-      workers: { type: 'string' },
-      producers: { type: 'string' },
-      'data-dir': { type: 'string' },
+      ...valueFlags('seconds', 'counters', 'zipf', 'rate', 'workers', 'producers', 'data-dir'),
     });
     refusePositionals('demo', parsed);
     const seconds = numberFlag(parsed, 'seconds', 10, 1, 3600);
