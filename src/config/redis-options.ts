@@ -1,4 +1,5 @@
 import type { RedisOptions } from 'ioredis';
+import { FollowingSentinelConnector } from '../redis/sentinel-connector.js';
 import type { RedisConnection } from './redis-url.js';
 
 /**
@@ -6,7 +7,9 @@ import type { RedisConnection } from './redis-url.js';
  * client asks the sentinels for the primary of the master group and follows it on failover:
  * it reconnects through them when the connection drops, when the sentinels announce a new
  * primary (`failoverDetector`), and when a server answers READONLY (a demoted primary still
- * reachable at its old address), so that it is never written to.
+ * reachable at its old address), so that it is never written to. The connector is ioredis's,
+ * with the failover detector closed along with its connection ({@link FollowingSentinelConnector}):
+ * ioredis's own could end the client for good on a failover, and kept processes from exiting.
  */
 export function toRedisOptions(connection: RedisConnection): RedisOptions {
   const credentials = {
@@ -23,6 +26,8 @@ export function toRedisOptions(connection: RedisConnection): RedisOptions {
       ...(sentinel.username === undefined ? {} : { sentinelUsername: sentinel.username }),
       ...(sentinel.password === undefined ? {} : { sentinelPassword: sentinel.password }),
       failoverDetector: true,
+      // Copied by duplicate() and by BullMQ with the rest: every client of the URL gets it.
+      Connector: FollowingSentinelConnector,
       // Sentinels that do not answer: retried (the start-up check has refused a deployment
       // where none answered), at most every second so a promotion is seen soon.
       sentinelRetryStrategy: (times: number) => Math.min(times * 50, 1000),
