@@ -87,7 +87,15 @@ export {
   type JobIdentity,
 } from './jobs/index.js';
 export { counterNameProblem, assertCounterName, MAX_NAME_BYTES } from './validation/index.js';
-export { WorkerMetrics, ProducerMetrics, type WorkerStateSource } from './metrics/index.js';
+export {
+  WorkerMetrics,
+  ProducerMetrics,
+  GatewayMetrics,
+  type WorkerStateSource,
+} from './metrics/index.js';
+// What `countd gateway` accepts on the wire (StatsD lines, HTTP bodies, idempotency keys), for
+// services that validate or build the same formats.
+export * from './gateway/index.js';
 export {
   parseConfig,
   requireQueue,
