@@ -9,6 +9,7 @@ import {
 } from '../../src/config/index.js';
 import { BearerToken } from '../../src/gateway/index.js';
 import { GatewayMetrics, ProducerMetrics } from '../../src/metrics/index.js';
+import { assertSentinelsAnswer } from '../../src/redis/index.js';
 import { Producer, PRODUCER_DEFAULTS } from '../../src/producer/index.js';
 import { CounterReader } from '../../src/reader/index.js';
 import { EXIT_FAILURE, EXIT_OK } from '../cli/command.js';
@@ -43,6 +44,9 @@ export async function runGateway(config: CountdConfig, stop: AbortSignal): Promi
   const log = createLogger(config.logLevel, secrets).child({ module: 'gateway' });
   const redactor = new Redactor(secrets);
   const queue = requireQueue(config);
+  // Before any connection, as the worker does: sentinels that name no primary are a
+  // configuration error (exit 2), not a gateway that answers 503 for ever.
+  await assertSentinelsAnswer(config, { queue: true, nodes: config.nodes !== undefined });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = new GatewayMetrics(registry);
