@@ -49,6 +49,7 @@ export async function addDurably(
   const { attemptTimeoutMs, deadlineMs } = options;
   const deadline = Date.now() + deadlineMs;
   let lastError: unknown;
+  let replicasShort: ReplicasShortError | undefined;
   for (let attempt = 1; ; attempt++) {
     const left = deadline - Date.now();
     if (left <= 0) break;
@@ -66,12 +67,19 @@ export async function addDurably(
       return;
     } catch (err) {
       lastError = err;
+      if (err instanceof ReplicasShortError) replicasShort = err;
     }
     const pause = backoffDelay(attempt, ADD_RETRY);
     if (Date.now() + pause >= deadline) break;
     await sleep(pause);
   }
-  throw queueUnavailable(job.jobId, job.increments, deadlineMs, lastError);
+  // Replicas short of the count is why the add never became durable, also when the last
+  // attempt, left with the end of the deadline only, ran out of time.
+  const cause =
+    lastError instanceof AttemptTimeoutError && replicasShort !== undefined
+      ? replicasShort
+      : lastError;
+  throw queueUnavailable(job.jobId, job.increments, deadlineMs, cause);
 }
 
 /** The error for a job whose add was not confirmed within `ms`. */
@@ -111,11 +119,19 @@ async function waitForReplicas(
   throw new ReplicasShortError('queue', acks, minReplicas, replicaWaitMs);
 }
 
+/** An attempt that got no answer in its time. */
+class AttemptTimeoutError extends Error {
+  override readonly name = 'AttemptTimeoutError';
+}
+
 /** Rejects after `ms` unless `promise` settled first. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`queue did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new AttemptTimeoutError(`queue did not answer within ${ms} ms`)),
+      ms,
+    );
   });
   try {
     return await Promise.race([promise, timeout]);
