@@ -4,9 +4,11 @@
  *
  * Storage nodes: `<prefix>:t:<bucket>` hashes of counters, `<prefix>:applied:<jobId>` markers,
  * `<prefix>:refused:<applyId>` refusal records, `<prefix>:node` the node's identity,
- * `<prefix>:probe` the replica-wait probe,
+ * `<prefix>:probe` the replica-wait probe, `<prefix>:moved@<version>:<bucket>` flags of a ring
+ * change,
  * `<prefix>:updates` pub/sub channel. Queue Redis: `countd:fleet:<queue>:ring`,
- * `countd:fleet:<queue>:id`, `countd:fleet:<queue>:nodes`.
+ * `countd:fleet:<queue>:id`, `countd:fleet:<queue>:nodes`, `countd:fleet:<queue>:ring-change`
+ * (+ `:jobs`), `countd:fleet:<queue>:ring-epoch`, `countd:fleet:<queue>:workers`.
  */
 export class CountdKeys {
   constructor(readonly prefix: string) {}
@@ -21,9 +23,23 @@ export class CountdKeys {
     return `${this.prefix}:t:*`;
   }
 
-  /** Marker saying a job's part for this node has been applied (exactly-once protocol). */
-  applied(jobId: string): string {
-    return `${this.prefix}:applied:${jobId}`;
+  /**
+   * Marker saying a job's part for this node has been applied under ring version `version`
+   * (exactly-once protocol). Version 1 keeps 0.1.0's name; later versions have their own keys,
+   * so a marker of one version never covers counters a later version moved to the node.
+   */
+  applied(jobId: string, version = 1): string {
+    return version === 1
+      ? `${this.prefix}:applied:${jobId}`
+      : `${this.prefix}:applied@${version}:${jobId}`;
+  }
+
+  /**
+   * Hash of flags, per field of the new layout's hash `bucket`: the counter's partial sum from
+   * its old location was folded in by the change to ring `version` (docs/ring.md).
+   */
+  movedIn(version: number, bucket: number): string {
+    return `${this.prefix}:moved@${version}:${bucket}`;
   }
 
   /** What one apply refused (field, error per line), named by its markers' values. */
@@ -56,6 +72,26 @@ export class CountdKeys {
    */
   fleetRing(queueName: string): string {
     return `countd:fleet:${queueName}:ring`;
+  }
+
+  /** Key in the queue Redis holding the ring change in progress (absent when none). */
+  ringChange(queueName: string): string {
+    return `countd:fleet:${queueName}:ring-change`;
+  }
+
+  /** Set in the queue Redis: ids of jobs that may hold parts applied under the change's `from`. */
+  ringChangeJobs(queueName: string): string {
+    return `countd:fleet:${queueName}:ring-change:jobs`;
+  }
+
+  /** Integer in the queue Redis, incremented by every change of the ring or change record. */
+  ringEpoch(queueName: string): string {
+    return `countd:fleet:${queueName}:ring-epoch`;
+  }
+
+  /** Hash in the queue Redis: worker id -> `{version, pid, host, at}` of each running worker. */
+  fleetWorkers(queueName: string): string {
+    return `countd:fleet:${queueName}:workers`;
   }
 
   /** Key in the queue Redis holding the fleet's id, drawn by its first worker. */
