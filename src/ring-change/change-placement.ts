@@ -24,6 +24,22 @@ export class ChangePlacement {
     this.keys = this.to.keys;
   }
 
+  /**
+   * Whether the field `name` found in hash `key` on node `node` is to be folded into its new
+   * location. Only a field at its `from` location moves: in a hash that is also a `to` location
+   * (same bucket index in a layout change, or a node that keeps some of its counters) a field may
+   * be at home there, written under `to` or folded in already; moving it would add it to itself.
+   */
+  movesFrom(name: string, node: string, key: string): boolean {
+    const { current, previous } = this.locate(name);
+    return (
+      previous !== undefined &&
+      previous.node === node &&
+      previous.key === key &&
+      (current.node !== node || current.key !== key)
+    );
+  }
+
   locate(name: string): SplitLocation {
     const current = this.to.locate(name);
     const before = this.from.locate(name);
