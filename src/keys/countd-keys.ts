@@ -42,6 +42,11 @@ export class CountdKeys {
     return `${this.prefix}:moved@${version}:${bucket}`;
   }
 
+  /** Glob matching every moved-in flag hash of this prefix (any version), for SCAN. */
+  movedInPattern(): string {
+    return `${this.prefix}:moved@*`;
+  }
+
   /** What one apply refused (field, error per line), named by its markers' values. */
   refusals(applyId: string): string {
     return `${this.prefix}:refused:${applyId}`;
