@@ -2,11 +2,20 @@ import { ClosedError, ConfigError } from '../errors/index.js';
 import { StorageLayout, type CounterLocation } from '../storage/index.js';
 import { assertCounterName } from '../validation/index.js';
 import { listPage } from './counter-lister.js';
-import { storedText, valueConverter, type CounterValue, type ValueMode } from './counter-value.js';
+import {
+  exactConverter,
+  storedText,
+  valueConverter,
+  type CounterValue,
+  type ValueMode,
+} from './counter-value.js';
 import { CounterWatch, type WatchCallback } from './counter-watch.js';
 import { CounterWatcher } from './counter-watcher.js';
+import { writeCounter, type WriteTarget } from './counter-writes.js';
+import { planOf, readPlan } from './hash-plan.js';
 import { decodeCursor, encodeCursor, type ListState } from './list-cursor.js';
-import { NodeClient } from './node-client.js';
+import type { NodeClient } from './node-client.js';
+import { NodePool } from './node-pool.js';
 import type { CountdConfig } from '../config/index.js';
 import {
   readerOptionsFromConfig,
@@ -14,7 +23,12 @@ import {
   type CounterReaderInput,
   type CounterReaderOptions,
   type ReaderConfigOverrides,
+  type ReaderNode,
 } from './reader-options.js';
+import { staticView, type ReaderView } from './reader-view.js';
+import { RingFollower } from './ring-follower.js';
+import { readAcrossChange } from './split-reads.js';
+import { watchFollowOf } from './watch-follow.js';
 
 /** Options of {@link CounterReader.list}. */
 export interface ListOptions {
@@ -39,6 +53,8 @@ const MAX_GLOB_BYTES = 1024;
  * Reads counters where the workers store them (see docs/reading.md): `get`, `getMany`,
  * `list`, and live updates with `watch`; `set` and `reset` for corrections. One connection
  * per node, opened on first use. Values are numbers or bigints, per the `values` option.
+ * With the `fleet` option (set by `fromConfig` when the config has a queue URL) it follows the
+ * fleet's registered ring and reads correctly while the ring changes (docs/ring.md).
  *
  * @example
  * ```ts
@@ -49,31 +65,40 @@ const MAX_GLOB_BYTES = 1024;
  */
 export class CounterReader<M extends ValueMode = 'number'> {
   readonly options: Readonly<CounterReaderOptions<M>>;
-  readonly layout: StorageLayout;
-  private readonly clients: readonly NodeClient[];
-  private readonly byId: ReadonlyMap<string, NodeClient>;
+  private readonly pool: NodePool;
+  /** The reader's own nodes and ring: its view when it does not follow the fleet. */
+  private readonly own: ReaderView;
+  private readonly follower: RingFollower | undefined;
   private readonly convert: (text: string | null, counter: string, node: string) => CounterValue<M>;
+  private readonly convertExact: (value: bigint, counter: string, node: string) => CounterValue<M>;
+  private readonly clientOf = (node: string): NodeClient => this.client(node);
   private watcher: CounterWatcher | undefined;
   private closing: Promise<void> | undefined;
 
   /** Throws a ConfigError naming the option when the options are invalid. */
   constructor(options: CounterReaderInput<M>) {
     const o = (this.options = resolveReaderOptions(options));
-    this.layout = new StorageLayout(o.ring, o.prefix, o.buckets);
-    const settings = {
-      connectTimeoutMs: o.connectTimeoutMs,
-      commandTimeoutMs: o.commandTimeoutMs,
-      role: 'countd-reader',
-    };
-    this.clients = o.nodes.map((node) => new NodeClient(node.id, node.connection, settings));
-    this.byId = new Map(this.clients.map((client) => [client.id, client]));
+    const layout = new StorageLayout(o.ring, o.prefix, o.buckets);
+    const timeouts = { connectTimeoutMs: o.connectTimeoutMs, commandTimeoutMs: o.commandTimeoutMs };
+    this.pool = new NodePool(o.nodes, { ...timeouts, role: 'countd-reader' });
+    this.own = staticView(
+      layout,
+      o.nodes.map((n) => n.id),
+      0,
+    );
+    this.follower =
+      o.fleet === undefined
+        ? undefined
+        : new RingFollower(o.fleet, layout, this.pool, o.nodes[0]!.connection, timeouts);
     this.convert = valueConverter(o.values);
+    this.convertExact = exactConverter(o.values);
   }
 
   /**
    * A reader for the deployment a config describes: the very nodes, ring, prefix and buckets
-   * its workers use, so it reads where they write. `options` set the rest (value mode,
-   * timeouts): `CounterReader.fromConfig(parseConfig(process.env), { values: 'bigint' })`.
+   * its workers use, so it reads where they write; with a queue URL in the config it follows
+   * the fleet's registered ring. `options` set the rest (value mode, timeouts):
+   * `CounterReader.fromConfig(parseConfig(process.env), { values: 'bigint' })`.
    */
   static fromConfig<M extends ValueMode = 'number'>(
     config: CountdConfig,
@@ -82,7 +107,12 @@ export class CounterReader<M extends ValueMode = 'number'> {
     return new CounterReader<M>(readerOptionsFromConfig(config, options));
   }
 
-  /** Node, hash and field of a counter (validates the name). */
+  /** The layout counters are read from: with `fleet`, that of the ring read last. */
+  get layout(): StorageLayout {
+    return this.view().layout;
+  }
+
+  /** Node, hash and field of a counter (validates the name); with `fleet`, in the ring read last. */
   locate(name: string): CounterLocation {
     assertCounterName(name);
     return this.layout.locate(name);
@@ -90,7 +120,11 @@ export class CounterReader<M extends ValueMode = 'number'> {
 
   /** The value of a counter; 0 when it does not exist. */
   async get(name: string): Promise<CounterValue<M>> {
-    const { client, key, field } = this.place(name);
+    this.assertOpen();
+    assertCounterName(name);
+    if (this.follower !== undefined) return (await this.getMany([name])).get(name)!;
+    const { node, key, field } = this.own.layout.locate(name);
+    const client = this.client(node);
     const text = await client.run('HGET', (redis) => redis.hget(key, field));
     return this.convert(text, name, client.id);
   }
@@ -98,41 +132,15 @@ export class CounterReader<M extends ValueMode = 'number'> {
   /**
    * Values of many counters, in the order of `names` (a name given twice appears once), 0 for
    * missing ones. Per node one pipeline of HMGET, one per hash; nodes are read in parallel.
+   * During a ring change, counters it splits are read at both locations (docs/ring.md).
    */
   async getMany(names: Iterable<string>): Promise<Map<string, CounterValue<M>>> {
     this.assertOpen();
     const list = [...names];
-    const plan = new Map<NodeClient, Map<string, string[]>>();
-    for (const name of list) {
-      const { client, key, field } = this.place(name);
-      let hashes = plan.get(client);
-      if (hashes === undefined) plan.set(client, (hashes = new Map()));
-      const fields = hashes.get(key);
-      if (fields === undefined) hashes.set(key, [field]);
-      else fields.push(field);
-    }
-    const found = new Map<string, CounterValue<M>>();
-    await Promise.all(
-      [...plan].map(([client, hashes]) =>
-        client.run('HMGET', async (redis) => {
-          const pipeline = redis.pipeline();
-          for (const [key, fields] of hashes) pipeline.hmget(key, ...fields);
-          const results = (await pipeline.exec()) ?? [];
-          let i = 0;
-          for (const fields of hashes.values()) {
-            const [err, values] = results[i++] ?? [new Error('missing pipeline reply'), null];
-            if (err) throw err;
-            fields.forEach((field, f) => {
-              const text = (values as Array<string | null>)[f] ?? null;
-              found.set(field, this.convert(text, field, client.id));
-            });
-          }
-        }),
-      ),
-    );
-    const out = new Map<string, CounterValue<M>>();
-    for (const name of list) out.set(name, found.get(name)!);
-    return out;
+    for (const name of list) assertCounterName(name);
+    return this.follower === undefined
+      ? this.readAt(this.own, list)
+      : this.follower.read((view) => this.readAt(view, list));
   }
 
   /**
@@ -140,9 +148,9 @@ export class CounterReader<M extends ValueMode = 'number'> {
    * added to it when they land: `set` sets the base, not the final value.
    */
   async set(name: string, value: number | bigint): Promise<void> {
-    const { client, key, field } = this.place(name);
-    const text = storedText(name, value);
-    await this.write(client, 'HSET', (multi) => multi.hset(key, field, text), `${name}\t${text}`);
+    this.assertOpen();
+    assertCounterName(name);
+    await this.write(name, storedText(name, value));
   }
 
   /**
@@ -150,8 +158,9 @@ export class CounterReader<M extends ValueMode = 'number'> {
    * land afterwards and bring it back.
    */
   async reset(name: string): Promise<void> {
-    const { client, key, field } = this.place(name);
-    await this.write(client, 'HDEL', (multi) => multi.hdel(key, field), `${name}\t0`);
+    this.assertOpen();
+    assertCounterName(name);
+    await this.write(name, null);
   }
 
   /**
@@ -159,7 +168,9 @@ export class CounterReader<M extends ValueMode = 'number'> {
    * every node. Bounded work per call; a page may hold fewer than `count` counters, even none,
    * while the cursor is defined: keep calling until it is `undefined`. A counter that exists for
    * the whole listing is returned exactly once, unless a hash is resized during the listing
-   * (then, as with SCAN, it may come twice); counters created or deleted meanwhile may be missed.
+   * (then, as with SCAN, it may come twice) or a ring change runs (a counter it moves may be
+   * listed by two pages, with its whole value each time); counters created or deleted
+   * meanwhile may be missed.
    */
   async list(glob: string, options: ListOptions = {}): Promise<CounterPage<M>> {
     this.assertOpen();
@@ -168,28 +179,48 @@ export class CounterReader<M extends ValueMode = 'number'> {
     if (!Number.isSafeInteger(count) || count < 1 || count > MAX_LIST_COUNT) {
       throw new ConfigError('count', `must be an integer from 1 to ${MAX_LIST_COUNT}`);
     }
-    const ids = this.clients.map((c) => c.id);
-    const pattern = this.layout.keys.bucketPattern();
-    const start: ListState =
-      options.cursor === undefined
-        ? { node: 0, scan: '0', pending: [] }
-        : decodeCursor(options.cursor, ids, pattern);
-    const page = await listPage(this.clients, start, glob, count, pattern);
-    return {
-      counters: page.entries.map(([name, text, node]) => [name, this.convert(text, name, node)]),
-      cursor: page.state === undefined ? undefined : encodeCursor(page.state, ids),
+    const page = async (view: ReaderView): Promise<CounterPage<M>> => {
+      const ids = view.nodeIds;
+      const pattern = view.layout.keys.bucketPattern();
+      const start: ListState =
+        options.cursor === undefined
+          ? { node: 0, scan: '0', pending: [] }
+          : decodeCursor(options.cursor, ids, pattern, this.follower !== undefined);
+      const raw = await listPage(ids.map(this.clientOf), start, glob, count, pattern);
+      const cursor = raw.state === undefined ? undefined : encodeCursor(raw.state, ids);
+      if (view.placement === undefined) {
+        const counters = raw.entries.map(([name, text, node]): [string, CounterValue<M>] => [
+          name,
+          this.convert(text, name, node),
+        ]);
+        return { counters, cursor };
+      }
+      // HSCAN found one location's partial sum: the whole values are read across the change.
+      const names = [...new Set(raw.entries.map(([name]) => name))];
+      return { counters: [...(await this.readAt(view, names))], cursor };
     };
+    return this.follower === undefined ? page(this.own) : this.follower.read(page);
   }
 
-  /** Every counter matching `glob`, page by page through {@link list}. */
+  /**
+   * Every counter matching `glob`, page by page through {@link list}. With `fleet`, each name
+   * is yielded once even when a ring change lists it twice (the names yielded are kept).
+   */
   async *listAll(
     glob: string,
     options: Pick<ListOptions, 'count'> = {},
   ): AsyncGenerator<[name: string, value: CounterValue<M>]> {
+    const seen = this.follower === undefined ? undefined : new Set<string>();
     let cursor: string | undefined;
     do {
       const page = await this.list(glob, { count: options.count, cursor });
-      yield* page.counters;
+      for (const entry of page.counters) {
+        if (seen !== undefined) {
+          if (seen.has(entry[0])) continue;
+          seen.add(entry[0]);
+        }
+        yield entry;
+      }
       cursor = page.cursor;
     } while (cursor !== undefined);
   }
@@ -199,18 +230,28 @@ export class CounterReader<M extends ValueMode = 'number'> {
    * `set`/`reset`) changes them, from every node's `<prefix>:updates` channel. One subscriber
    * connection per node, shared by the reader's watches, reconnected and re-subscribed after a
    * node restart. Malformed messages never throw: they are skipped and reported as `skipped`.
+   * With `fleet`, the nodes of the current ring are watched, and while a change splits a
+   * counter its value is re-read across the change before it is delivered.
    */
   watch(glob: string, callback: WatchCallback<M>): CounterWatch<M> {
     this.assertOpen();
     checkGlob(glob);
     if (typeof callback !== 'function') throw new ConfigError('callback', 'must be a function');
     this.watcher ??= new CounterWatcher(
-      this.options.nodes,
-      this.layout.keys.updatesChannel(),
+      this.nodesOf(this.view()),
+      this.view().layout.keys.updatesChannel(),
       this.options.connectTimeoutMs,
       (idle) => {
         if (this.watcher === idle) this.watcher = undefined;
       },
+      this.follower === undefined
+        ? undefined
+        : watchFollowOf(
+            this.follower,
+            (view) => this.nodesOf(view),
+            this.clientOf,
+            this.options.ringPollMs,
+          ),
     );
     const watcher = this.watcher;
     const watch = new CounterWatch(glob, this.options.values, callback, watcher);
@@ -223,44 +264,66 @@ export class CounterReader<M extends ValueMode = 'number'> {
     return this.watcher?.unsubscribedNodes() ?? [];
   }
 
+  /** Ids of the nodes whose updates are watched; with no watch open, of the nodes read last. */
+  watchedNodes(): string[] {
+    return this.watcher?.nodeIds() ?? [...this.view().nodeIds];
+  }
+
   /** Closes every watch and connection. Idempotent; runs every step even if one fails. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const steps = [...this.clients.map((c) => c.close())];
+      const steps = [this.pool.close()];
+      if (this.follower !== undefined) steps.push(this.follower.close());
       if (this.watcher !== undefined) steps.push(this.watcher.close());
       await Promise.allSettled(steps);
     })();
     return this.closing;
   }
 
-  private place(name: string): { client: NodeClient; key: string; field: string } {
-    this.assertOpen();
-    assertCounterName(name);
-    const { node, key, field } = this.layout.locate(name);
-    const client = this.byId.get(node);
-    if (client === undefined) {
-      throw new ConfigError(
-        'ring',
-        `placed ${JSON.stringify(name)} on node "${node}", not in nodes`,
-      );
-    }
-    return { client, key, field };
+  private view(): ReaderView {
+    return this.follower?.last ?? this.own;
   }
 
-  private async write(
-    client: NodeClient,
-    what: string,
-    command: (multi: ReturnType<ReturnType<NodeClient['client']>['multi']>) => void,
-    update: string,
-  ): Promise<void> {
-    await client.run(what, async (redis) => {
-      const multi = redis.multi();
-      command(multi);
-      // In the same transaction: a flush cannot publish between the write and its update.
-      if (this.options.publishWrites) multi.publish(this.layout.keys.updatesChannel(), update);
-      const results = (await multi.exec()) ?? [];
-      for (const [err] of results) if (err) throw err;
-    });
+  private async readAt(view: ReaderView, names: string[]): Promise<Map<string, CounterValue<M>>> {
+    const out = new Map<string, CounterValue<M>>();
+    if (view.placement !== undefined) {
+      const exact = await readAcrossChange(view.placement, names, this.clientOf);
+      for (const name of names) {
+        const { value, node } = exact.get(name)!;
+        out.set(name, this.convertExact(value, name, node));
+      }
+      return out;
+    }
+    const located = names.map((name) => view.layout.locate(name));
+    const found = await readPlan(planOf(located), this.clientOf);
+    for (const { node, field } of located) {
+      out.set(field, this.convert(found.get(node)?.get(field) ?? null, field, node));
+    }
+    return out;
+  }
+
+  private async write(name: string, text: string | null): Promise<void> {
+    const write = (view: ReaderView) => {
+      const target: WriteTarget = view.placement?.locate(name) ?? {
+        current: view.layout.locate(name),
+      };
+      const publish = this.options.publishWrites ? view.layout.keys.updatesChannel() : undefined;
+      return writeCounter(target, text, this.clientOf, publish);
+    };
+    await (this.follower === undefined ? write(this.own) : this.follower.read(write));
+  }
+
+  private nodesOf(view: ReaderView): ReaderNode[] {
+    return view.nodeIds.map((id) => this.pool.node(id)!);
+  }
+
+  private client(node: string): NodeClient {
+    this.assertOpen();
+    const client = this.pool.client(node);
+    if (client === undefined) {
+      throw new ConfigError('ring', `placed a counter on node "${node}", not in nodes`);
+    }
+    return client;
   }
 
   private assertOpen(): void {

@@ -28,6 +28,12 @@ export interface CounterWatchEvents {
    * EventEmitter, without an `error` listener the error is thrown (uncaught).
    */
   error: [error: unknown];
+  /**
+   * While a ring change splits counters, the updates of a message could not be re-read across
+   * the change (a node or the queue Redis failed): they are not delivered, since their published
+   * value may be a partial sum. Re-read with `getMany`/`list` if they matter.
+   */
+  missed: [error: unknown];
 }
 
 /** What a watch needs of the shared subscriptions. */
@@ -69,6 +75,11 @@ export class CounterWatch<M extends ValueMode = 'number'> extends EventEmitter<C
   close(): Promise<void> {
     this.closing ??= this.source.remove(this as unknown as CounterWatch<ValueMode>);
     return this.closing;
+  }
+
+  /** True when `name` matches the watch's glob. */
+  wants(name: string): boolean {
+    return this.matches(name);
   }
 
   /** @internal Called by the reader's watcher for each parsed message. */

@@ -3,6 +3,7 @@ export {
   READER_DEFAULTS,
   type CounterReaderInput,
   type CounterReaderOptions,
+  type FleetLink,
   type ReaderNode,
 } from './reader-options.js';
 export { INT64_MAX, INT64_MIN, type CounterValue, type ValueMode } from './counter-value.js';
@@ -14,5 +15,7 @@ export {
   InvalidCounterValueError,
   InvalidCursorError,
   MalformedUpdateError,
+  RingStateUnavailableError,
+  RingUnsettledError,
   UnsafeCounterValueError,
 } from './errors/index.js';

@@ -36,11 +36,15 @@ export function encodeCursor(state: ListState, nodeIds: readonly string[]): stri
 /**
  * Decodes a cursor made by {@link encodeCursor}, checking every part: the hashes it names must
  * match `bucketPattern`, so a forged cursor cannot make the reader HSCAN any other key.
+ * `resumeAfterGone`: for a reader following the fleet's ring, whose `nodeIds` are sorted, a
+ * cursor at a node a ring change removed continues at the next node (the removed node's
+ * counters were moved to the others, which the listing reads).
  */
 export function decodeCursor(
   cursor: string,
   nodeIds: readonly string[],
   bucketPattern: string,
+  resumeAfterGone = false,
 ): ListState {
   const fail = (reason: string): never => {
     throw new InvalidCursorError(cursor, reason);
@@ -56,6 +60,13 @@ export function decodeCursor(
   }
   const { n, s, p } = json as Partial<CursorJson>;
   const node = nodeIds.indexOf(typeof n === 'string' ? n : '');
+  if (node === -1 && resumeAfterGone && typeof n === 'string' && nodeIds.length > 0) {
+    const after = nodeIds.findIndex((id) => id > n);
+    // Past the last node: a state advance() finds finished, so the listing ends.
+    return after === -1
+      ? { node: nodeIds.length - 1, scan: null, pending: [] }
+      : { node: after, scan: '0', pending: [] };
+  }
   if (node === -1) return fail(`node ${JSON.stringify(n)} is not one of this reader's nodes`);
   if (s !== null && (typeof s !== 'string' || !REDIS_CURSOR.test(s))) {
     return fail('bad SCAN position');

@@ -2,6 +2,7 @@ import type { RedisOptions } from 'ioredis';
 import {
   SETTING_DEFAULTS,
   pickSettings,
+  toRedisOptions,
   validateNodeId,
   type CountdConfig,
 } from '../config/index.js';
@@ -17,6 +18,17 @@ export interface ReaderNode {
   readonly id: string;
   /** ioredis connection options (host, port, password, tls, ...). */
   readonly connection: RedisOptions;
+}
+
+/**
+ * Where the fleet's registered ring is kept: the queue Redis and the queue's name. A reader
+ * with it follows the ring version (docs/ring.md, "Reads during a change").
+ */
+export interface FleetLink {
+  /** ioredis options of the queue Redis (`COUNTD_QUEUE_URL`). */
+  readonly queue: RedisOptions;
+  /** The BullMQ queue name (`COUNTD_QUEUE_NAME`): the fleet's keys are named after it. */
+  readonly queueName: string;
 }
 
 /** Options of {@link CounterReader}. */
@@ -48,6 +60,19 @@ export interface CounterReaderOptions<M extends ValueMode = 'number'> {
    * transaction, so watchers see them like flushes. @defaultValue `READER_DEFAULTS.publishWrites`
    */
   readonly publishWrites: boolean;
+  /**
+   * Follow the fleet's ring: the nodes and ring come from the registered ring record (`nodes`
+   * give the connections of the ids they name, and their first node's credentials are used for
+   * the others), every read checks the ring epoch and reads correctly during a ring change.
+   * Without it, `nodes` and `ring` are used as given. `fromConfig` sets it when the config has
+   * a queue URL. @defaultValue none
+   */
+  readonly fleet?: FleetLink | undefined;
+  /**
+   * With `fleet`, how often open watches check the ring epoch, to subscribe to nodes a change
+   * adds and drop the ones it removed. @defaultValue `READER_DEFAULTS.ringPollMs`
+   */
+  readonly ringPollMs: number;
 }
 
 /** What the constructor takes: `nodes` and `ring`, the rest optional. */
@@ -57,8 +82,8 @@ export type CounterReaderInput<M extends ValueMode = 'number'> = Pick<
 > &
   Partial<Omit<CounterReaderOptions<M>, 'nodes' | 'ring'>>;
 
-/** What a config decides for every process of a deployment alike: nodes, ring, layout. */
-type Topology = 'nodes' | 'ring' | 'prefix' | 'buckets';
+/** What a config decides for every process of a deployment alike: nodes, ring, layout, fleet. */
+type Topology = 'nodes' | 'ring' | 'prefix' | 'buckets' | 'fleet';
 
 /** The options {@link readerOptionsFromConfig} takes over the config's: value mode, timeouts. */
 export type ReaderConfigOverrides<M extends ValueMode = 'number'> = Partial<
@@ -79,6 +104,9 @@ export function readerOptionsFromConfig<M extends ValueMode = 'number'>(
     ring: ringFromConfig(config).ring,
     prefix: config.prefix,
     buckets: config.buckets,
+    ...(config.queue === undefined
+      ? {}
+      : { fleet: { queue: toRedisOptions(config.queue), queueName: config.queueName } }),
   };
 }
 
@@ -89,6 +117,8 @@ export const READER_DEFAULTS = Object.freeze({
   connectTimeoutMs: 3000,
   commandTimeoutMs: 5000,
   publishWrites: true,
+  // As often as workers poll it (docs/ring.md, "Workers").
+  ringPollMs: 1000,
 });
 
 /** Merges defaults, validates and freezes; throws a {@link ConfigError} naming the option. */
@@ -122,7 +152,14 @@ export function resolveReaderOptions<M extends ValueMode>(
   if (merged.values !== 'number' && merged.values !== 'bigint') {
     throw new ConfigError('values', `"${String(merged.values)}" is not 'number' or 'bigint'`);
   }
-  for (const key of ['buckets', 'connectTimeoutMs', 'commandTimeoutMs'] as const) {
+  const fleet = merged.fleet;
+  if (fleet !== undefined) {
+    if (typeof fleet !== 'object' || fleet === null || typeof fleet.queue !== 'object')
+      throw new ConfigError('fleet', 'must be { queue: RedisOptions, queueName: string }');
+    if (typeof fleet.queueName !== 'string' || fleet.queueName === '')
+      throw new ConfigError('fleet.queueName', 'must be a non-empty string');
+  }
+  for (const key of ['buckets', 'connectTimeoutMs', 'commandTimeoutMs', 'ringPollMs'] as const) {
     const value = merged[key];
     if (!Number.isSafeInteger(value) || value < 1) {
       throw new ConfigError(key, `must be a positive integer, got ${String(value)}`);
@@ -134,5 +171,6 @@ export function resolveReaderOptions<M extends ValueMode>(
   return Object.freeze({
     ...merged,
     nodes: Object.freeze(merged.nodes.map((node) => Object.freeze({ ...node }))),
+    ...(fleet === undefined ? {} : { fleet: Object.freeze({ ...fleet }) }),
   });
 }

@@ -9,6 +9,8 @@ export interface UpdateSubscriberEvents {
   subscribed: [];
   /** The subscribed connection was lost; ioredis reconnects with backoff. */
   disconnected: [error: Error | undefined];
+  /** close() was called: no `subscribed` follows. */
+  closed: [];
 }
 
 /**
@@ -86,6 +88,7 @@ export class UpdateSubscriber extends EventEmitter<UpdateSubscriberEvents> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.subscribedNow = false;
+      this.emit('closed');
       await closeConnection(this.redis);
     })();
     return this.closing;
