@@ -1,6 +1,17 @@
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { MetricFactory } from './metric-factory.js';
 
+/** The phases of a ring change, as the phase gauge labels them (docs/ring.md, "Phases"). */
+export const RING_CHANGE_PHASE_LABELS = ['fencing', 'moving', 'settling', 'cleanup'] as const;
+
+/** A ring change as a worker last read it (its record in the queue Redis). */
+export interface RingChangeView {
+  readonly phase: (typeof RING_CHANGE_PHASE_LABELS)[number];
+  readonly moved: number;
+  /** null until the change has counted what it moves. */
+  readonly toMove: number | null;
+}
+
 /** Point-in-time state, read in `collect()` at scrape time so that no timer has to keep it fresh. */
 export interface WorkerStateSource {
   bufferCounters(): number;
@@ -15,6 +26,10 @@ export interface WorkerStateSource {
   queueCounts(): Promise<Record<string, number>>;
   /** Per node: what its connection reaches now (`INFO replication`), read at scrape time. */
   nodeReplication?(): Promise<readonly NodeReplicationState[]>;
+  /** The ring version this worker writes under. */
+  ringVersion?(): number;
+  /** The ring change in progress as the worker last read it; undefined when none. */
+  ringChange?(): RingChangeView | undefined;
 }
 
 /** The replication state of the server a storage node's connection reaches. */
@@ -49,6 +64,8 @@ export class WorkerMetrics {
   readonly replicaAckWait: Histogram<'node'>;
   readonly replicasShort: Gauge<'node'>;
   readonly lastFlush: Gauge<'node'>;
+  readonly ringFencedApplies: Counter<'node'>;
+  readonly ringSwitches: Counter;
   private source: WorkerStateSource | undefined;
 
   constructor(readonly registry: Registry) {
@@ -122,6 +139,16 @@ export class WorkerMetrics {
       'Per storage node: when (epoch seconds) a flush last became durable on it; time() minus it is the time since',
       ['node'],
     );
+    this.ringFencedApplies = define.counter(
+      'countd_ring_fenced_applies_total',
+      'Applies a storage node refused because a ring change fenced it for a newer version: the worker follows the ring; its held jobs are released',
+      ['node'],
+    );
+    this.ringSwitches = define.counter(
+      'countd_ring_switches_total',
+      'Times this worker switched to a newer ring version without a restart',
+    );
+    this.ringGauges(define);
     this.nodeReplicationGauges(define);
     const bufferGauge = (name: string, help: string, read: (s: WorkerStateSource) => number) =>
       define.gauge(name, help, [], (g) => {
@@ -161,6 +188,35 @@ export class WorkerMetrics {
         if (counts === undefined) return;
         for (const [state, count] of Object.entries(counts)) g.set({ state }, count);
       },
+    );
+  }
+
+  /** The ring version written under and the change in progress, as last read (at scrape time). */
+  private ringGauges(define: MetricFactory): void {
+    define.gauge('countd_ring_version', 'The ring version this worker writes under', [], (g) => {
+      const version = this.source?.ringVersion?.();
+      if (version !== undefined) g.set(version);
+    });
+    define.gauge(
+      'countd_ring_change_phase',
+      'Per phase: 1 for the phase of the ring change in progress as this worker last read it, 0 for the others (all 0: no change)',
+      ['phase'],
+      (g) => {
+        const phase = this.source?.ringChange?.()?.phase;
+        for (const p of RING_CHANGE_PHASE_LABELS) g.set({ phase: p }, p === phase ? 1 : 0);
+      },
+    );
+    define.gauge(
+      'countd_ring_change_counters_moved',
+      'Counters the ring change in progress has folded into their new node so far (its record, as this worker last read it); 0 when none',
+      [],
+      (g) => g.set(this.source?.ringChange?.()?.moved ?? 0),
+    );
+    define.gauge(
+      'countd_ring_change_counters_to_move',
+      'Counters the ring change in progress moves in all, once counted (its record, as this worker last read it); 0 when none',
+      [],
+      (g) => g.set(this.source?.ringChange?.()?.toMove ?? 0),
     );
   }
 
@@ -222,6 +278,7 @@ export class WorkerMetrics {
     for (const node of nodes) {
       this.storageCommands.inc({ node }, 0);
       this.duplicatePartsSkipped.inc({ node }, 0);
+      this.ringFencedApplies.inc({ node }, 0);
       for (const reason of flushErrorReasons) this.flushErrors.inc({ node, reason }, 0);
       this.replicasShort.set({ node }, 0);
     }

@@ -33,6 +33,8 @@ export interface BackpressureControl {
  */
 export class Backpressure {
   private paused = false;
+  private full = false;
+  private suspended = false;
   private stopped = false;
 
   constructor(
@@ -43,23 +45,48 @@ export class Backpressure {
   /** A job was taken: flushes when a limit is reached, pauses at twice the byte limit. */
   taken(load: BufferLoad): void {
     if (this.flushDue(load)) this.control.flush();
-    if (!this.paused && load.bytes >= 2 * this.limits.maxBufferBytes) {
-      this.paused = true;
-      this.control.pause();
+    if (!this.full && load.bytes >= 2 * this.limits.maxBufferBytes) {
+      this.full = true;
+      this.apply();
     }
   }
 
   /** Jobs were let go: takes jobs again once below the byte limit, unless stopping. */
   released(load: Pick<BufferLoad, 'bytes'>): void {
-    if (this.paused && !this.stopped && load.bytes < this.limits.maxBufferBytes) {
-      this.paused = false;
-      this.control.resume();
+    if (this.full && load.bytes < this.limits.maxBufferBytes) {
+      this.full = false;
+      this.apply();
     }
+  }
+
+  /** Stops taking jobs whatever the load (the worker switches to a newer ring version). */
+  suspend(): void {
+    this.suspended = true;
+    this.apply();
+  }
+
+  /** Ends {@link suspend}: jobs are taken again unless the load or a stop says otherwise. */
+  unsuspend(load: Pick<BufferLoad, 'bytes'>): void {
+    this.suspended = false;
+    this.released(load);
+    this.apply();
   }
 
   /** The worker is closing: it never resumes taking jobs. */
   stop(): void {
     this.stopped = true;
+  }
+
+  /** Pauses or resumes so that jobs are taken exactly while nothing holds them back. */
+  private apply(): void {
+    const pause = this.full || this.suspended;
+    if (pause && !this.paused) {
+      this.paused = true;
+      this.control.pause();
+    } else if (!pause && this.paused && !this.stopped) {
+      this.paused = false;
+      this.control.resume();
+    }
   }
 
   /**

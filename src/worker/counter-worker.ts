@@ -2,19 +2,21 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
 import type { WorkerStateSource } from '../metrics/index.js';
+import type { RingChangeView } from '../metrics/worker-metrics.js';
+import { layoutOf, type RingState } from '../ring-change/index.js';
 import { StorageLayout } from '../storage/index.js';
 import { asError } from './as-error.js';
 import { Backpressure } from './backpressure.js';
 import { FLUSH_ERROR_REASONS } from './classify-flush-error.js';
-import { registerFleetRing } from './fleet-registration.js';
-import { FlushBuffer } from './flush-buffer.js';
-import { Flusher, type FlusherEvents } from './flusher.js';
-import { HeldJobLifecycle } from './held-job-lifecycle.js';
+import { initialRingRecord, registerFleetRing } from './fleet-registration.js';
+import type { FlusherEvents } from './flusher.js';
+import { HeldJobLifecycle, type JobPlacer } from './held-job-lifecycle.js';
 import { JobLeases } from './job-leases.js';
-import { NodeIdentities } from './node-identities.js';
-import { NodeWriter } from './node-writer.js';
 import { ReplicaAcks } from './replica-acks.js';
+import { RingFollower } from './ring-follower.js';
+import { RingGeneration, type GenerationContext } from './ring-generation.js';
 import { WorkerConnections } from './worker-connections.js';
+import { WorkerRegistry } from './worker-registry.js';
 import type { CountdConfig } from '../config/index.js';
 import {
   resolveWorkerOptions,
@@ -23,11 +25,22 @@ import {
   type WorkerConfigOverrides,
 } from './worker-options.js';
 
+/** A switch to a newer ring version, done without a restart. */
+export interface RingSwitch {
+  readonly from: number;
+  readonly to: number;
+  readonly nodes: readonly string[];
+  /** Held jobs released back to the queue (their parts not applied under `from` never are here). */
+  readonly released: number;
+}
+
 export interface CounterWorkerEvents extends FlusherEvents {
   /** A job failed for good (malformed payload, refused counters); it is kept in BullMQ's failed set. */
   jobFailed: [{ jobId: string; reason: string }];
   /** A queue connection or BullMQ error; BullMQ reconnects by itself. */
   queueError: [Error];
+  /** The worker writes under a newer ring version now. */
+  switched: [RingSwitch];
 }
 
 /**
@@ -36,20 +49,27 @@ export interface CounterWorkerEvents extends FlusherEvents {
  * all its increments are durable, so a crash loses nothing (BullMQ redelivers stalled jobs) and
  * the per-(job, node) markers make that redelivery count nothing twice.
  *
- * A composition of parts with one owner each: {@link WorkerConnections} (the clients),
- * {@link HeldJobLifecycle} (every held job's state), {@link Backpressure} (when to take jobs),
- * {@link Flusher} (applies to the nodes); this class wires them and runs start and close.
+ * It follows the fleet's ring (docs/ring.md, "Workers"): when a change made a newer version
+ * current, it releases its held jobs and goes on under the new ring without a restart.
+ *
+ * A composition of parts with one owner each: {@link WorkerConnections} (the queue client),
+ * {@link RingGeneration} (nodes, buffer and flusher of one ring version), {@link HeldJobLifecycle}
+ * (every held job's state), {@link Backpressure} (when to take jobs), {@link RingFollower} (the
+ * ring records as last read); this class wires them and runs start, switch and close.
  */
 export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
   readonly options: Readonly<CounterWorkerOptions>;
   private readonly connections: WorkerConnections;
-  private readonly identities: NodeIdentities;
-  private readonly buffer: FlushBuffer;
+  private readonly keys: StorageLayout['keys'];
   private readonly jobs: HeldJobLifecycle;
   private readonly backpressure: Backpressure;
-  private readonly flusher: Flusher;
   private readonly worker: Worker;
-  private readonly fleetRingKey: string;
+  private readonly registry: WorkerRegistry;
+  private readonly context: GenerationContext;
+  private generation: RingGeneration | undefined;
+  /** Pending while the worker switches versions: received jobs wait for the new generation. */
+  private placing: Promise<RingGeneration> | undefined;
+  private follower: RingFollower | undefined;
   private timer: NodeJS.Timeout | undefined;
   private started: Promise<void> | undefined;
   private closing: Promise<boolean> | undefined;
@@ -57,22 +77,8 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
   constructor(options: Parameters<typeof resolveWorkerOptions>[0]) {
     super();
     const o = (this.options = resolveWorkerOptions(options));
-    const layout = new StorageLayout(o.ring, o.prefix, o.buckets);
-    this.fleetRingKey = layout.keys.fleetRing(o.queueName);
+    this.keys = new StorageLayout(o.ring, o.prefix, o.buckets).keys;
     const connections = (this.connections = new WorkerConnections(o));
-    const nodeIndex = new Map(o.nodes.map((node, i) => [node.id, i]));
-    const nodeIndexOf = (name: string): number => {
-      const index = nodeIndex.get(o.ring.locate(name));
-      if (index === undefined) throw new Error(`ring placed a counter on an unknown node`);
-      return index;
-    };
-    this.identities = new NodeIdentities(
-      connections.queue,
-      layout.keys,
-      o.queueName,
-      o.nodes.map((node, i) => ({ id: node.id, redis: connections.storage[i]! })),
-    );
-    this.buffer = new FlushBuffer(o.nodes.length, nodeIndexOf, o.maxScriptCounters);
     this.worker = new Worker(o.queueName, (job, token) => this.jobs.receive(job, token), {
       connection: connections.consumer,
       autorun: false,
@@ -90,7 +96,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
       resume: () => this.worker.resume(),
     });
     this.jobs = new HeldJobLifecycle(
-      this.buffer,
+      () => this.placer(),
       {
         lockKeyOf: (jobId) => `${this.worker.toKey(jobId)}:lock`,
         lockDurationMs: o.lockDurationMs,
@@ -99,22 +105,27 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
       {
         held: () => this.backpressure.taken(this.load()),
         released: () => this.backpressure.released(this.load()),
-        confirmed: (jobId, nodes) => this.flusher.shrinkMarkers(jobId, nodes),
+        confirmed: (jobId, nodes) => this.generation?.flusher.shrinkMarkers(jobId, nodes),
         jobFailed: (e) => this.emit('jobFailed', e),
         queueError: (err) => this.emit('queueError', err),
       },
     );
-    const apply = {
-      markerTtlSeconds: o.markerTtlSeconds,
-      markerGraceSeconds: o.markerGraceSeconds,
-      channel: o.publishUpdates ? layout.keys.updatesChannel() : undefined,
-      publishChunk: o.publishChunk,
-    };
-    this.flusher = new Flusher(
-      this.buffer,
-      o.nodes.map((node, i) => new NodeWriter(node.id, connections.storage[i]!, layout, apply)),
-      nodeIndexOf,
-      {
+    this.registry = new WorkerRegistry(connections.queue, this.keys, o.queueName, (err) =>
+      this.emit('queueError', err),
+    );
+    this.context = {
+      queue: connections.queue,
+      queueName: o.queueName,
+      configNodes: o.nodes,
+      commandTimeoutMs: o.commandTimeoutMs,
+      maxScriptCounters: o.maxScriptCounters,
+      apply: {
+        markerTtlSeconds: o.markerTtlSeconds,
+        markerGraceSeconds: o.markerGraceSeconds,
+        channel: o.publishUpdates ? this.keys.updatesChannel() : undefined,
+        publishChunk: o.publishChunk,
+      },
+      flusher: {
         // Job locks are BullMQ's keys: the lease claims them where BullMQ keeps them.
         leases: new JobLeases(
           connections.queue,
@@ -122,21 +133,18 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
           o.lockDurationMs,
           o.maxClockSkewMs,
         ),
-        identities: this.identities,
         replicas: new ReplicaAcks({ min: o.minReplicas, waitMs: o.replicaWaitMs }, o.metrics),
         jobs: this.jobs,
       },
-      {
+      flusherOptions: {
         parallelism: o.flushParallelism,
         retry: { minMs: o.retryMinMs, maxMs: o.retryMaxMs, jitter: 'full' },
         maxShrinkPerApply: 2000,
       },
-      o.metrics,
-    );
-    this.flusher.on('flushed', (e) => this.emit('flushed', e));
-    this.flusher.on('error', (e) => this.emit('error', e));
-    this.flusher.on('refused', (e) => this.emit('refused', e));
-    this.flusher.on('lost', (e) => this.emit('lost', e));
+      retry: { minMs: o.retryMinMs, maxMs: o.retryMaxMs, jitter: 'full' },
+      ...(o.metrics === undefined ? {} : { metrics: o.metrics }),
+      onScreenError: (err) => this.emit('error', err),
+    };
     this.worker.on('error', (err) => this.emit('queueError', err));
     this.worker.on('completed', (job) => this.jobs.settled(job));
     this.worker.on('failed', (job) => this.jobs.settled(job));
@@ -155,16 +163,37 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     return new CounterWorker(workerOptionsFromConfig(config, options));
   }
 
-  /** Checks the fleet's ring, then starts taking jobs and flushing on the interval. */
+  /**
+   * Checks the fleet's ring (a worker joins only with the ring registered now, at its version),
+   * then starts taking jobs, flushing on the interval and following the ring.
+   */
   start(): Promise<void> {
     this.started ??= (async () => {
-      const { fleet, flushIntervalMs } = this.options;
+      const o = this.options;
       await this.connections.open();
-      if (fleet !== undefined)
-        await registerFleetRing(this.connections.queue, this.fleetRingKey, fleet);
+      let state: RingState | undefined;
+      if (o.fleet !== undefined)
+        state = await registerFleetRing(
+          this.connections.queue,
+          this.keys,
+          o.queueName,
+          o.fleet,
+          initialRingRecord(o.fleet, o.nodes),
+        );
+      const generation = this.adopt(
+        new RingGeneration(
+          state?.ring?.version ?? 1,
+          new StorageLayout(o.ring, o.prefix, o.buckets),
+          o.nodes,
+          this.context,
+        ),
+      );
+      generation.followChange(state?.change);
       // Before the first job: a node that lost its data or is another fleet's stops the start.
-      await this.identities.verifyAll();
-      this.timer = setInterval(() => this.requestFlush(), flushIntervalMs);
+      await generation.open();
+      await this.registry.start(generation.version);
+      if (state !== undefined) this.follow(state);
+      this.timer = setInterval(() => this.requestFlush(), o.flushIntervalMs);
       void this.worker.run().catch((err: unknown) => this.emit('queueError', asError(err)));
     })();
     return this.started;
@@ -172,14 +201,32 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
 
   /** Flushes everything buffered now; resolves when it is durable (or retrying continues after close). */
   flush(): Promise<void> {
-    return this.flusher.flushAll();
+    return this.generation?.flusher.flushAll() ?? Promise.resolve();
   }
 
-  /** True when the queue Redis and every storage node answer, and no node is refused for its identity. */
+  /**
+   * True when the queue Redis and every storage node answer, and no node is refused for its
+   * identity. A switch to a newer ring version in progress keeps it true: the worker is not
+   * broken, it is connecting to the new ring.
+   */
   async ready(): Promise<boolean> {
-    if (this.options.nodes.some((_, n) => !this.identities.ok(n))) return false;
-    const answering = await this.connections.answering();
-    return this.started !== undefined && answering;
+    const generation = this.generation;
+    if (this.started === undefined || generation === undefined) return false;
+    if (generation.nodes.some((_, n) => !generation.identities.ok(n))) return false;
+    const [queue, nodes] = await Promise.all([
+      this.connections.answering(),
+      this.placing !== undefined ? Promise.resolve(true) : generation.answering(),
+    ]);
+    return queue && nodes;
+  }
+
+  /** The ring this worker writes under now. */
+  get ring(): { readonly version: number; readonly nodes: readonly string[] } {
+    const generation = this.generation;
+    return {
+      version: generation?.version ?? 1,
+      nodes: generation?.nodeIds ?? this.options.nodes.map((n) => n.id),
+    };
   }
 
   /**
@@ -199,6 +246,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
 
   private async shutdown(timeoutMs: number): Promise<boolean> {
     this.backpressure.stop();
+    this.follower?.stop();
     if (this.timer !== undefined) clearInterval(this.timer);
     const deadline = AbortSignal.timeout(timeoutMs);
     // BullMQ's close() stops fetching but waits for the jobs it already handed out; those are
@@ -207,7 +255,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     const closed = this.worker.close().finally(() => (workerClosed = true));
     const drained = (async () => {
       while (!workerClosed && !deadline.aborted) {
-        if (this.jobs.count > 0) await this.flusher.flushAll();
+        if (this.jobs.count > 0) await this.flush();
         else await sleep(10);
       }
       await closed;
@@ -220,7 +268,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     ]);
     const reportError = (err: unknown) => this.emit('queueError', asError(err));
     if (timedOut) {
-      this.flusher.abandon();
+      this.generation?.flusher.abandon();
       // BullMQ memoizes close(): close(true) returns the close() above, which waits for the held
       // jobs' processor promises forever, so they are released first (see releaseAll).
       this.jobs.releaseAll();
@@ -228,34 +276,136 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     }
     // Every step runs even when an earlier one fails: a failed QUIT must not leave the other
     // clients connected and the process alive.
+    if (this.started !== undefined) await this.registry.close().catch(reportError);
+    await this.generation?.close(reportError);
     await this.connections.close(reportError);
     // Not an 'error' event: nothing failed; the caller learns it from the result (false).
     return !timedOut;
   }
 
+  /** The generation jobs go to: the current one, or the next while a switch runs. */
+  private placer(): Promise<JobPlacer> {
+    if (this.placing !== undefined) return this.placing;
+    const generation = this.generation;
+    if (generation === undefined) return Promise.reject(new Error('the worker has not started'));
+    return Promise.resolve(generation);
+  }
+
+  /** Makes `generation` current and relays its flusher's events. */
+  private adopt(generation: RingGeneration): RingGeneration {
+    const flusher = generation.flusher;
+    flusher.on('flushed', (e) => this.emit('flushed', e));
+    flusher.on('error', (e) => this.emit('error', e));
+    flusher.on('refused', (e) => this.emit('refused', e));
+    flusher.on('lost', (e) => this.emit('lost', e));
+    flusher.on('fenced', (e) => {
+      this.emit('fenced', e);
+      void this.follower?.poke();
+    });
+    this.generation = generation;
+    return generation;
+  }
+
+  /** Polls the ring records from now on; each new state may make the worker switch. */
+  private follow(initial: RingState): void {
+    const follower = (this.follower = new RingFollower(
+      this.connections.queue,
+      this.keys,
+      this.options.queueName,
+      initial,
+    ));
+    follower.on('error', (err) => this.emit('queueError', err));
+    follower.on('state', (state) => {
+      if (this.closing !== undefined) return;
+      const current = this.generation;
+      const ring = state.ring;
+      // While fencing, the record still names the old version: the worker waits for it.
+      if (ring !== undefined && current !== undefined && ring.version > current.version) {
+        if (this.placing === undefined) void this.switchTo(state);
+      } else current?.followChange(state.change);
+    });
+    follower.start();
+  }
+
+  /**
+   * Goes on under the ring `state` names: stops taking jobs, retires the current generation
+   * (its buffer is never applied: the nodes refuse the old version), releases every held job
+   * back to the queue, and takes jobs again under the new ring.
+   */
+  private async switchTo(state: RingState): Promise<void> {
+    const record = state.ring!;
+    const old = this.generation!;
+    let generation: RingGeneration;
+    try {
+      generation = RingGeneration.ofRecord(record, layoutOf(record), this.context);
+    } catch (err) {
+      // The record names a node this worker cannot reach (no URL, not in its list): it stays
+      // on its version (fenced, applying nothing) and tries again at the next change.
+      this.emit('error', asError(err));
+      return;
+    }
+    let settle!: (generation: RingGeneration) => void;
+    this.placing = new Promise((resolve) => (settle = resolve));
+    this.backpressure.suspend();
+    old.retire();
+    const released = await this.jobs.releaseHeld();
+    this.adopt(generation);
+    generation.followChange(state.change);
+    // A node refused here stays refused (not ready) until a check clears it, as at a start.
+    await generation.open().catch((err: unknown) => this.emit('error', asError(err)));
+    this.placing = undefined;
+    settle(generation);
+    this.options.metrics?.ringSwitches.inc();
+    this.options.metrics?.initSeries(generation.nodeIds, FLUSH_ERROR_REASONS);
+    void old.close((err) => this.emit('queueError', asError(err)));
+    this.backpressure.unsuspend(this.load());
+    this.emit('switched', {
+      from: old.version,
+      to: generation.version,
+      nodes: generation.nodeIds,
+      released,
+    });
+    await this.registry
+      .update(generation.version)
+      .catch((err: unknown) => this.emit('queueError', asError(err)));
+  }
+
   private requestFlush(): void {
-    this.flusher.flushAll().catch((err: unknown) => this.emit('error', asError(err)));
+    this.generation?.flusher.flushAll().catch((err: unknown) => this.emit('error', asError(err)));
   }
 
   private load() {
+    const buffer = this.generation?.buffer;
     return {
-      counters: this.buffer.counters,
-      bytes: this.buffer.bytes + this.jobs.bytes,
-      jobsSinceFlush: this.buffer.jobsSinceFlush,
+      counters: buffer?.counters ?? 0,
+      bytes: (buffer?.bytes ?? 0) + this.jobs.bytes,
+      jobsSinceFlush: buffer?.jobsSinceFlush ?? 0,
     };
   }
 
   private stateSource(): WorkerStateSource {
+    const buffer = () => this.generation?.buffer;
     return {
-      bufferCounters: () => this.buffer.counters,
+      bufferCounters: () => buffer()?.counters ?? 0,
       bufferJobs: () => this.jobs.count,
-      bufferBytes: () => this.buffer.bytes + this.jobs.bytes,
+      bufferBytes: () => (buffer()?.bytes ?? 0) + this.jobs.bytes,
       oldestUnflushedAgeSeconds: () => this.jobs.oldestAgeSeconds(),
-      ringNodes: () => this.options.nodes.length,
-      nodeIdentityOk: () =>
-        this.options.nodes.map((node, n) => ({ node: node.id, ok: this.identities.ok(n) })),
+      ringNodes: () => this.ring.nodes.length,
+      nodeIdentityOk: () => {
+        const g = this.generation;
+        return g === undefined
+          ? []
+          : g.nodes.map((node, n) => ({ node: node.id, ok: g.identities.ok(n) }));
+      },
       queueCounts: () => this.connections.queueCounts(),
-      nodeReplication: () => this.connections.nodeReplication(),
+      nodeReplication: () => this.generation?.nodeReplication() ?? Promise.resolve([]),
+      ringVersion: () => this.ring.version,
+      ringChange: (): RingChangeView | undefined => {
+        const change = this.follower?.state.change;
+        return change === undefined
+          ? undefined
+          : { phase: change.phase, moved: change.moved, toMove: change.toMove };
+      },
     };
   }
 }

@@ -31,4 +31,6 @@ export interface FlusherEvents {
   refused: [{ node: string; counter: string; error: string; jobs: readonly string[] }];
   /** Held jobs found to be another worker's (their locks expired while this one was stopped). */
   lost: [{ jobs: readonly string[] }];
+  /** A node refused an apply because it is fenced for a newer ring `version`: follow the ring. */
+  fenced: [{ node: string; version: number }];
 }

@@ -149,10 +149,30 @@ export class Flusher extends EventEmitter<FlusherEvents> {
         continue;
       }
       if (outcome.kind === 'identity') {
-        const refused = await this.context.identities
-          .recheck(n, outcome.found)
-          .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-        if (refused !== undefined) await failed(refused);
+        let check;
+        try {
+          check = await this.context.identities.recheck(n, outcome.found);
+        } catch (err) {
+          await failed(asError(err));
+          continue;
+        }
+        if (check.kind === 'refused') await failed(check.error);
+        else if (check.kind === 'behind')
+          await failed(
+            new Error(
+              `node holds ring version ${check.version}, not yet this worker's ` +
+                `${writer.version}: the change fencing it is under way; retrying`,
+            ),
+            'identity',
+          );
+        else if (check.kind === 'fenced') {
+          // Not a failure of the node: this worker's ring is stale. It follows the ring (the
+          // event), and this group, never to be applied under this version, waits to be released.
+          attempt++;
+          this.metrics?.ringFencedApplies.inc({ node });
+          this.emit('fenced', { node, version: check.version });
+          if (!this.abandoned) await this.backoff(attempt);
+        }
         continue;
       }
       if (outcome.kind === 'duplicates') {

@@ -4,13 +4,14 @@ import { MalformedJobError } from '../errors/index.js';
 import { incrementCount, jobInstance, parseJobPayload, type JobPayload } from '../jobs/index.js';
 import type { WorkerMetrics } from '../metrics/index.js';
 import { asError } from './as-error.js';
-import type { FlushBuffer } from './flush-buffer.js';
+import type { ScreenedPairs } from './from-markers.js';
 import { HeldJob, type UnappliedIncrement } from './held-job.js';
 import { HeldJobs } from './held-jobs.js';
 import { unappliedReason } from './unapplied-reason.js';
 
 const SHUTDOWN_RELEASE = 'released at the shutdown deadline; redelivered once its lock expires';
 const LOST = 'its lock expired while this worker held it: another worker owns it now';
+const SWITCHED = 'released: the worker switched to a newer ring version';
 
 // Rough heap cost of one held [name, delta] pair beyond the name's characters.
 const PAIR_OVERHEAD_BYTES = 56;
@@ -37,6 +38,20 @@ export interface HeldJobHooks {
   queueError(error: Error): void;
 }
 
+/** Where received jobs go: the storage of the ring version the worker writes under now. */
+export interface JobPlacer {
+  /** True once a newer version took over: a job not placed yet goes to the next placer. */
+  readonly retired: boolean;
+  /** The job's pairs still to apply (a ring change's trap); undefined when retired meanwhile. */
+  screen(
+    jobId: string,
+    instance: string,
+    pairs: ReadonlyArray<readonly [string, number]>,
+  ): Promise<ScreenedPairs | undefined>;
+  /** Buffers the job; returns the indexes of the nodes it has a part on. */
+  place(job: HeldJob): number[];
+}
+
 export interface HeldJobLifecycleSettings {
   /** BullMQ's lock key of a job id. */
   readonly lockKeyOf: (jobId: string) => string;
@@ -56,8 +71,12 @@ export class HeldJobLifecycle implements HeldJobOutcomes {
   private readonly completing = new Map<string, { nodes: readonly number[]; at: number }>();
   private abandoned = false;
 
+  /** BullMQ's job of each held job: releasing one moves it back to wait by its lock token. */
+  private readonly queueJobs = new WeakMap<HeldJob, Job>();
+
   constructor(
-    private readonly buffer: FlushBuffer,
+    /** The current placer; pending while the worker switches ring versions. */
+    private readonly placer: () => Promise<JobPlacer>,
     private readonly settings: HeldJobLifecycleSettings,
     private readonly hooks: HeldJobHooks,
   ) {}
@@ -95,16 +114,35 @@ export class HeldJobLifecycle implements HeldJobOutcomes {
     }
     metrics?.incrementsReceived.inc(incrementCount(payload));
     if (payload.c.length === 0) return;
+    const instance = jobInstance(job.data, { id: jobId, timestamp: job.timestamp });
+    let placer: JobPlacer;
+    let screened: ScreenedPairs | undefined;
+    do {
+      placer = await this.placer();
+      screened = await placer.screen(jobId, instance, payload.c);
+    } while (screened === undefined || placer.retired);
+    if (this.abandoned) throw new WaitingError(SHUTDOWN_RELEASE);
+    const pairs = screened.pairs;
     let bytes = 0;
-    for (const [name] of payload.c) bytes += name.length * 2 + PAIR_OVERHEAD_BYTES;
-    const held = new HeldJob(jobId, payload, bytes, {
-      token: token ?? '',
-      lockKey: this.settings.lockKeyOf(jobId),
-      instance: jobInstance(job.data, { id: jobId, timestamp: job.timestamp }),
-    });
-    held.placed(this.buffer.add(held));
-    this.heldJobs.add(held);
-    this.hooks.held();
+    for (const [name] of pairs) bytes += name.length * 2 + PAIR_OVERHEAD_BYTES;
+    // Counters applied under an earlier ring version (the trap) are not part of the held job:
+    // the change moves their sums.
+    const held = new HeldJob(
+      jobId,
+      pairs.length === payload.c.length ? payload : { ...payload, c: [...pairs] },
+      bytes,
+      { token: token ?? '', lockKey: this.settings.lockKeyOf(jobId), instance },
+    );
+    if (screened.unapplied.length > 0) held.addUnapplied(screened.unapplied);
+    if (pairs.length === 0) {
+      held.placed([]);
+      this.done(held);
+    } else {
+      held.placed(placer.place(held));
+      this.heldJobs.add(held);
+      this.queueJobs.set(held, job);
+      this.hooks.held();
+    }
     try {
       await held.done;
     } catch (err) {
@@ -124,6 +162,8 @@ export class HeldJobLifecycle implements HeldJobOutcomes {
   /** Held jobs are another worker's now: forget them without completing or failing them. */
   lost(jobs: readonly HeldJob[]): void {
     for (const job of jobs) {
+      // Already let go (released at a ring switch): nothing more to count.
+      if (job.lost) continue;
       job.markLost();
       this.heldJobs.remove(job);
       this.settings.metrics?.jobsLost.inc();
@@ -151,6 +191,34 @@ export class HeldJobLifecycle implements HeldJobOutcomes {
   releaseAll(): void {
     this.abandoned = true;
     for (const job of this.heldJobs.jobs()) job.finish(new WaitingError(SHUTDOWN_RELEASE));
+  }
+
+  /**
+   * The worker switched ring versions: every held job goes back to wait at once
+   * (`moveToWait` by this worker's lock token, BullMQ 6.7's `Job.moveToWait`), its processor
+   * settled with a WaitingError so BullMQ leaves it there. Its parts not applied under the old
+   * version are never applied by this worker; whoever takes it next screens it against the
+   * old version's markers. A job the move fails for (its lock gone) is redelivered by BullMQ's
+   * stalled check once its lock expires.
+   */
+  async releaseHeld(): Promise<number> {
+    const jobs = [...this.heldJobs.jobs()];
+    // Completions not confirmed yet name nodes of the old version: their markers keep their TTL.
+    this.completing.clear();
+    await Promise.all(
+      jobs.map(async (held) => {
+        held.markLost();
+        this.heldJobs.remove(held);
+        const job = this.queueJobs.get(held);
+        if (job !== undefined && held.token !== '')
+          await job
+            .moveToWait(held.token)
+            .catch((err: unknown) => this.hooks.queueError(asError(err)));
+        held.finish(new WaitingError(SWITCHED));
+      }),
+    );
+    if (jobs.length > 0) this.hooks.released();
+    return jobs.length;
   }
 
   private done(job: HeldJob): void {

@@ -3,12 +3,26 @@ import type { Redis } from 'ioredis';
 import { NodeIdentityError } from '../errors/index.js';
 import type { CountdKeys } from '../keys/index.js';
 
+/** What an identity refusal turned out to be once the fleet's record was read again. */
+export type IdentityRecheck =
+  /** The node is the fleet's and holds this worker's version (an operator accepted it): go on. */
+  | { readonly kind: 'ok' }
+  /** The node is the fleet's, fenced by a change to `version`: this worker's ring is stale. */
+  | { readonly kind: 'fenced'; readonly version: number }
+  /** The node is the fleet's but not fenced for this worker's version yet: retry. */
+  | { readonly kind: 'behind'; readonly version: number }
+  | { readonly kind: 'refused'; readonly error: NodeIdentityError };
+
 /**
  * The identities of a fleet's storage nodes. A node is given one when it first joins the fleet
  * (`<fleetId>:<nodeId>:<token>`, written on the node and registered in the queue Redis) and
  * every apply checks it inside the script, so a node that lost its data, another fleet's node
  * or a second server configured under the same id is refused, never written from zero.
  * The queue Redis's record is the reference: only `countd node accept` changes it.
+ *
+ * Under ring version `v >= 2` a node holds `<identity>#<v>` (docs/ring.md): a ring change
+ * rewrites it to fence the workers of older versions, so an apply refused for a node holding a
+ * newer version is no identity problem but the sign to follow the ring.
  */
 export class NodeIdentities {
   private readonly expected: Array<string | undefined>;
@@ -20,6 +34,8 @@ export class NodeIdentities {
     private readonly keys: CountdKeys,
     private readonly queueName: string,
     private readonly nodes: ReadonlyArray<{ readonly id: string; readonly redis: Redis }>,
+    /** The ring version this worker writes under. */
+    private readonly version = 1,
   ) {
     this.expected = nodes.map(() => undefined);
     this.refused = nodes.map(() => false);
@@ -55,25 +71,32 @@ export class NodeIdentities {
   }
 
   /**
-   * An apply found `found` on node `n` instead of its identity. Reads the fleet's record again
-   * (an operator may have accepted a replaced node): true when the node now matches it, and
-   * applies go on with it. Otherwise the node stays refused and the error says why.
+   * An apply found `found` on node `n` instead of its identity. Reads the fleet's record again:
+   * the node may be fenced by a newer ring version, or not fenced for this one yet, or an
+   * operator may have accepted a replaced node (applies then go on with it). Otherwise the node
+   * stays refused and the error says why.
    */
-  async recheck(n: number, found: string): Promise<NodeIdentityError | undefined> {
+  async recheck(n: number, found: string): Promise<IdentityRecheck> {
     const node = this.nodes[n]!;
     const registered = await this.queue.hget(this.keys.fleetNodes(this.queueName), node.id);
-    if (registered !== null && registered === found) {
-      this.expected[n] = registered;
+    const held = splitIdentity(found);
+    if (registered !== null && registered === held.base) {
+      if (held.version > this.version) return { kind: 'fenced', version: held.version };
+      if (held.version < this.version) return { kind: 'behind', version: held.version };
+      this.expected[n] = found;
       this.refused[n] = false;
-      return undefined;
+      return { kind: 'ok' };
     }
     this.refused[n] = true;
-    return new NodeIdentityError(
-      node.id,
-      found === '' ? 'missing' : 'foreign',
-      registered ?? undefined,
-      found === '' ? undefined : found,
-    );
+    return {
+      kind: 'refused',
+      error: new NodeIdentityError(
+        node.id,
+        found === '' ? 'missing' : 'foreign',
+        registered ?? undefined,
+        found === '' ? undefined : found,
+      ),
+    };
   }
 
   private async verify(n: number, fleet: string): Promise<void> {
@@ -82,7 +105,9 @@ export class NodeIdentities {
     const key = this.keys.nodeIdentity();
     let registered = await this.queue.hget(table, node.id);
     let onNode = await node.redis.get(key);
-    if (registered === null) {
+    // Under a later version the change gave every node its identity before the ring record
+    // named it: a node the fleet does not know is not given one here.
+    if (registered === null && this.version === 1) {
       if (onNode !== null && !belongsTo(onNode, fleet, node.id)) {
         throw new NodeIdentityError(node.id, 'foreign', undefined, onNode);
       }
@@ -99,17 +124,35 @@ export class NodeIdentities {
       await this.queue.hsetnx(table, node.id, onNode);
       registered = await this.queue.hget(table, node.id);
     }
-    if (registered !== null && registered === onNode) {
-      this.expected[n] = registered;
+    // Which version the node is fenced for is not checked here: the apply compares the whole
+    // identity atomically, and a refusal for another version is followed (see recheck).
+    const base = onNode === null ? null : splitIdentity(onNode).base;
+    if (registered !== null && registered === base) {
+      this.expected[n] = versionedIdentity(registered, this.version);
       return;
     }
     this.refused[n] = true;
-    if (onNode === null)
+    if (onNode === null || base === null)
       throw new NodeIdentityError(node.id, 'missing', registered ?? undefined, undefined);
-    if (belongsTo(onNode, fleet, node.id))
+    if (belongsTo(base, fleet, node.id))
       throw new NodeIdentityError(node.id, 'claimed', registered ?? undefined, onNode);
     throw new NodeIdentityError(node.id, 'foreign', registered ?? undefined, onNode);
   }
+}
+
+/** What a node of the fleet holds under ring `version`: the bare identity under version 1. */
+export function versionedIdentity(identity: string, version: number): string {
+  return version === 1 ? identity : `${identity}#${version}`;
+}
+
+/** The registered identity and the ring version in what a node holds (`#` never occurs in ids). */
+function splitIdentity(held: string): { base: string; version: number } {
+  const hash = held.lastIndexOf('#');
+  if (hash === -1) return { base: held, version: 1 };
+  const version = Number(held.slice(hash + 1));
+  return Number.isSafeInteger(version) && version >= 2
+    ? { base: held.slice(0, hash), version }
+    : { base: held, version: 1 };
 }
 
 async function connected(redis: Redis, waitMs: number): Promise<boolean> {

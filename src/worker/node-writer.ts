@@ -46,13 +46,18 @@ interface ApplyCommand {
   countdApplyGroup(numKeys: number, args: Array<string | number>): Promise<unknown>;
 }
 
-/** Applies flush groups on one storage node through the atomic apply script. */
+/**
+ * Applies flush groups on one storage node through the atomic apply script, under one ring
+ * version: its job markers are that version's (`applied@<v>:`, bare under version 1), so a
+ * marker of one version never covers counters a later version moved to the node.
+ */
 export class NodeWriter {
   constructor(
     readonly node: string,
     readonly redis: Redis,
     private readonly layout: StorageLayout,
     private readonly settings: ApplySettings,
+    readonly version = 1,
   ) {
     // defineCommand loads by EVALSHA and falls back to EVAL once per connection (NOSCRIPT).
     if (!('countdApplyGroup' in redis))
@@ -142,8 +147,8 @@ export class NodeWriter {
       layout.keys.nodeIdentity(),
       layout.keys.refusals(access.applyId),
     ];
-    for (const job of group.jobs) argv.push(layout.keys.applied(job.id));
-    for (const id of completedJobIds) argv.push(layout.keys.applied(id));
+    for (const job of group.jobs) argv.push(layout.keys.applied(job.id, this.version));
+    for (const id of completedJobIds) argv.push(layout.keys.applied(id, this.version));
     const hashKeys = [...byHash.keys()];
     for (const key of hashKeys) argv.push(key);
     const numKeys = argv.length;
@@ -173,7 +178,7 @@ export class NodeWriter {
 }
 
 /** Parses a refusal record (lines of field TAB error); '' is none, '?' an expired record. */
-function parseRefusals(text: string): RefusalRecord {
+export function parseRefusals(text: string): RefusalRecord {
   if (text === '?') return undefined;
   const refused = new Map<string, string>();
   for (const line of text.split('\n')) {

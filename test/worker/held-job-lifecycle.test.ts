@@ -28,8 +28,19 @@ function setup() {
   const events: string[] = [];
   const confirmed: Array<[string, readonly number[]]> = [];
   const failed: string[] = [];
+  // No ring change in progress: every pair is placed, on the buffer's nodes.
+  const placer = {
+    retired: false,
+    screen: (_id: string, _instance: string, pairs: ReadonlyArray<readonly [string, number]>) =>
+      Promise.resolve({
+        pairs: pairs.map(([n, d]): [string, number] => [n, d]),
+        unapplied: [],
+        dropped: 0,
+      }),
+    place: (job: HeldJob) => buffer.add(job),
+  };
   const lifecycle = new HeldJobLifecycle(
-    buffer,
+    () => Promise.resolve(placer),
     { lockKeyOf: (id) => `bull:q:${id}:lock`, lockDurationMs: 1000 },
     {
       held: () => events.push('held'),
@@ -45,7 +56,8 @@ function setup() {
       () => undefined,
       (err: unknown) => err,
     );
-    await Promise.resolve();
+    // receive() awaits the placer and the screening before it buffers the job.
+    await new Promise((resolve) => setImmediate(resolve));
     const held = new Set<HeldJob>();
     for (const n of [0, 1]) for (const g of buffer.take(n)) for (const j of g.jobs) held.add(j);
     return { settled, held: [...held] };
