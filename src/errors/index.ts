@@ -10,3 +10,7 @@ export { ClosedError } from './closed-error.js';
 export { StorageError } from './storage-error.js';
 export { ReplicasShortError } from './replicas-short-error.js';
 export { NodeIdentityError, type NodeIdentityProblem } from './node-identity-error.js';
+export {
+  RingChangeConflictError,
+  type RingChangeConflictReason,
+} from './ring-change-conflict-error.js';
