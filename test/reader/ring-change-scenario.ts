@@ -72,14 +72,19 @@ export class RingChangeScenario {
   }
 
   /** The env of a process of this fleet, with `nodeIds` as COUNTD_NODES. */
-  config(nodeIds: readonly string[] = ['a', 'b', 'c']): CountdConfig {
-    return parseConfig({
+  env(nodeIds: readonly string[] = ['a', 'b', 'c']): Record<string, string> {
+    return {
       COUNTD_QUEUE_URL: this.redis.server(0).url,
       COUNTD_QUEUE_NAME: this.queueName,
       COUNTD_NODES: nodeIds.map((id) => `${id}=${this.server(id).url}`).join(','),
       COUNTD_PREFIX: this.prefix,
       COUNTD_BUCKETS: String(BUCKETS),
-    });
+    };
+  }
+
+  /** The config of a process of this fleet, with `nodeIds` as COUNTD_NODES. */
+  config(nodeIds?: readonly string[]): CountdConfig {
+    return parseConfig(this.env(nodeIds));
   }
 
   /** Counters whose node differs between v1 and v2. */

@@ -15,7 +15,8 @@ const HELP = `Usage: countd counters [--json] [--limit N] [<glob>]   [config fla
 Lists the counters whose name matches <glob> (default *) with their values, one line
 name<TAB>value each, node by node (not sorted). The listing walks every node with SCAN and
 HSCAN in bounded steps, so it is safe on a busy deployment; counters created or deleted
-while it runs may be missed.
+while it runs may be missed. With COUNTD_QUEUE_URL set, the nodes are those of the fleet's
+registered ring; during a ring change both versions' nodes are listed, each name once.
 
 Glob: Redis MATCH syntax on the UTF-8 bytes of names: * any run, ? one byte,
 [abc] [^abc] [a-z] one byte of a set, \\x a literal x. Quote it for the shell.

@@ -15,6 +15,8 @@ exist): one line name<TAB>value per name given, in order. With -, reads the name
 stdin, one a line. Values are exact whatever their size (signed 64-bit).
 
 Increments still buffered by workers are not included: they land within a flush interval.
+With COUNTD_QUEUE_URL set, counters are read where the fleet's registered ring puts them,
+and during a ring change from both locations of a moved counter (its whole value).
 
 Options:
   --json    one JSON object {"name": value, ...} instead (a name given twice appears once);

@@ -10,6 +10,7 @@ const CLI_COMMAND_TIMEOUT_MS = 5000;
 /**
  * A reader for the command line: the deployment's nodes, ring and layout from the config,
  * exact values (bigint: the CLI prints whatever int64 a counter holds), bounded timeouts.
+ * With a queue URL in the config it follows the fleet's registered ring, ring changes included.
  */
 export function readerFromConfig(config: CountdConfig): CounterReader<'bigint'> {
   return CounterReader.fromConfig(config, {

@@ -18,6 +18,9 @@ one line name<TAB>value per update. Ctrl-C stops (exit 0).
 
 Only changes are shown, from the moment the watch starts: use countd counters for current
 values. A node that restarts is re-subscribed; updates it published meanwhile are missed.
+With COUNTD_QUEUE_URL set, the nodes are those of the fleet's registered ring, followed
+as it changes (countd ring add/remove): nodes it adds are watched, removed ones dropped,
+and during the change a moved counter's value is re-read from both its locations.
 
 Glob: Redis MATCH syntax on UTF-8 bytes (* ? [abc] [^a-z] \\x); quote it for the shell.
 
@@ -112,6 +115,11 @@ async function runLines(
     flushing ??= flush();
   });
   watch.on('skipped', (err) => io.stderr.write(`countd watch: ${err.message}\n`));
+  watch.on('missed', (err) =>
+    io.stderr.write(
+      `countd watch: updates not shown, re-reading them during a ring change failed (${err instanceof Error ? err.message : String(err)})\n`,
+    ),
+  );
   watch.on('disconnected', (node, err) =>
     io.stderr.write(
       `countd watch: lost node ${node}${err === undefined ? '' : ` (${err.message})`}; reconnecting\n`,
@@ -133,7 +141,6 @@ async function runTable(
   rowsFlag: number,
 ): Promise<number> {
   const view = new WatchTable();
-  const nodes = reader.options.nodes.map((n) => n.id);
   let updates = 0;
   let skipped = 0;
   const watch = reader.watch(glob, (batch, node) => {
@@ -148,7 +155,8 @@ async function runTable(
       glob,
       updates,
       skipped,
-      nodes,
+      // The ring's nodes: with a queue URL they follow the fleet's ring as it changes.
+      nodes: reader.watchedNodes(),
       down: reader.unwatchedNodes().map((d) => d.node),
     };
     const lines = view.render(status, Date.now(), terminal.columns ?? 100, height);
@@ -200,9 +208,9 @@ async function startWatching(
         'retrying in the background\n',
     );
   }
-  const up = reader.options.nodes.length - down.length;
+  const all = reader.watchedNodes().length;
   report(
-    `countd watch: watching ${JSON.stringify(watch.glob)} on ${up} of ${reader.options.nodes.length} nodes; Ctrl-C stops\n`,
+    `countd watch: watching ${JSON.stringify(watch.glob)} on ${all - down.length} of ${all} nodes; Ctrl-C stops\n`,
   );
 }
 
