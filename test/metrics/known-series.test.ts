@@ -15,6 +15,13 @@ describe('known labelled series start at 0', () => {
       'countd_storage_commands_total{node="b"} 0',
       'countd_duplicate_parts_skipped_total{node="a"} 0',
       'countd_flush_errors_total{node="b",reason="connection"} 0',
+      'countd_ring_fenced_applies_total{node="a"} 0',
+      'countd_ring_switches_total 0',
+      // No change in progress (no worker observed): every phase 0, nothing to move.
+      'countd_ring_change_phase{phase="fencing"} 0',
+      'countd_ring_change_phase{phase="cleanup"} 0',
+      'countd_ring_change_counters_moved 0',
+      'countd_ring_change_counters_to_move 0',
     ]) {
       expect(text).toContain(line);
     }

@@ -179,7 +179,10 @@ describe('workers follow the ring version live', () => {
       'every job to complete',
       async () => {
         const counts = await s.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
-        return counts.waiting + counts.active + counts.delayed === 0 && worker.held === 0;
+        return (
+          (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) === 0 &&
+          worker.held === 0
+        );
       },
       30_000,
     );
@@ -231,7 +234,7 @@ describe('workers follow the ring version live', () => {
     const onA = on('a', 'trap-a');
     const onB = on('b', 'trap-b');
     const pairs: Array<[string, number]> = [...onA, ...onB].map((n, i) => [n, 10 + i]);
-    const data = { v: 1, t: Date.now(), b: 'trap-token', c: pairs };
+    const data = { v: 1 as const, t: Date.now(), b: 'trap-token', c: pairs };
     const clients = nodeClients(redis, s);
     const a = clients.get('a')!;
     // onA[0] holds a string where v1 put it: the v1 apply refuses that counter.

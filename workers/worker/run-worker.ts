@@ -29,6 +29,18 @@ export async function runWorker(config: CountdConfig, stop: AbortSignal): Promis
   worker.on('refused', (e) => flushLog.error(e, 'counter refused by node'));
   worker.on('jobFailed', (e) => log.warn(e, 'job failed'));
   worker.on('queueError', (err) => log.warn({ err }, 'queue error'));
+  const ringLog = log.child({ module: 'ring' });
+  // /readyz stays true across a switch (CounterWorker.ready): the worker connects to the new
+  // ring, it is not broken.
+  worker.on('switched', (e) =>
+    ringLog.info(
+      { from: e.from, to: e.to, nodes: e.nodes, released: e.released },
+      'switched to the new ring version; held jobs released back to the queue',
+    ),
+  );
+  worker.on('fenced', (e) =>
+    ringLog.info(e, 'node fenced for a newer ring version: following the ring'),
+  );
   worker.on('lost', (e) =>
     log.warn(
       { jobs: e.jobs.length, first: e.jobs.slice(0, 5) },
@@ -71,8 +83,9 @@ export async function runWorker(config: CountdConfig, stop: AbortSignal): Promis
       pid: process.pid,
       queue: queue.display,
       queueName: config.queueName,
-      nodes: worker.options.nodes.map((n) => n.id),
+      nodes: worker.ring.nodes,
       ring: worker.options.fleet?.fingerprint,
+      ringVersion: worker.ring.version,
       metrics: `${ops.url}/metrics`,
     },
     'worker started',
