@@ -19,7 +19,7 @@ export interface ReaderView {
   /**
    * Equal for two epochs whose reads are the same: the ring version, the change's target and
    * whether it splits counters. These only move forward, so equal at the start and at the end
-   * of a read means unchanged during it (progress updates of a change move the epoch too).
+   * of a read means unchanged during it (`moving` → `settling` moves the epoch, not the reads).
    */
   readonly signature: string;
 }
