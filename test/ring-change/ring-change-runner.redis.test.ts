@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { RingChangeConflictError, ConfigError } from '../../src/errors/index.js';
+import { ConfigError, RingChangeConflictError, StorageError } from '../../src/errors/index.js';
 import {
   RingChangeRunner,
   proposeRing,
@@ -227,5 +227,50 @@ describe('RingChangeRunner', () => {
     expect(await fleet.connect({ id: at.node, weight: 1 }).hget(at.key, at.field)).toBe(
       (fleet.expected.get(name)! + 1n).toString(),
     );
+  });
+});
+
+describe('RingChangeRunner, a fold out of the int64 range', () => {
+  const redis = useRedisServers({ count: 5 });
+
+  it('stops the change writing nothing of the batch; a reset counter lets it finish', async () => {
+    // One source node, one batch: nothing of it may be folded when one field cannot be.
+    const fleet = await seedFleet(redis, { nodes: ['a'], counters: 400 });
+    const to = proposeRing(fleet.ring, { kind: 'add', node: fleet.node('d') });
+    const target = layoutOf(to);
+    const name = [...fleet.expected.keys()].find(
+      (n) => target.locate(n).node === 'd' && fleet.expected.get(n)! > 0n,
+    )!;
+    const at = target.locate(name);
+    const d = fleet.connect({ id: 'd', weight: 1 });
+    const runner = new RingChangeRunner({
+      queue: fleet.queue,
+      queueName: fleet.queueName,
+      connect: (node) => fleet.connect(node),
+      batchSize: 10_000,
+    });
+    // Once d is fenced, a worker under version 2 takes the counter to the top (on the runner's
+    // client for d: the write is ordered before the move-in).
+    runner.on('step', (step) => {
+      if (step.kind === 'snapshot') void d.hset(at.key, at.field, '9223372036854775807');
+    });
+    await runner.begin('add', to);
+    const error = await runner.run().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as Error).message).toContain(`"${name}"`);
+    expect((error as Error).message).toMatch(/int64/);
+    expect(await fleet.keysOn('d', 'moved@*')).toEqual([]);
+    expect(await d.hlen(at.key)).toBe(1);
+    // `countd reset` during a change writes the new location and its flag, then drops the old.
+    const old = layoutOf(fleet.ring).locate(name);
+    await d
+      .multi()
+      .hset(at.key, at.field, '0')
+      .hset(fleet.keys.movedIn(2, target.bucketOf(name)), at.field, '1')
+      .exec();
+    await fleet.connect({ id: 'a', weight: 1 }).hdel(old.key, old.field);
+    (fleet.expected as Map<string, bigint>).set(name, 0n);
+    await runner.run();
+    expect(await misplaced(fleet, to)).toEqual([]);
   });
 });
