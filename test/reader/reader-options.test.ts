@@ -81,6 +81,23 @@ describe('CounterReader.fromConfig', () => {
     await reader.close();
   });
 
+  it('links the reader to the fleet when the config has a queue URL, and only then', async () => {
+    const { COUNTD_QUEUE_URL: queueUrl, ...withoutQueue } = DEPLOYMENT_ENV;
+    expect(queueUrl).toBeDefined();
+    const linked = CounterReader.fromConfig(parseConfig(DEPLOYMENT_ENV));
+    expect(linked.options.fleet?.queueName).toBe(parseConfig(DEPLOYMENT_ENV).queueName);
+    expect(linked.options.fleet?.queue).toMatchObject({ host: expect.any(String) });
+    const alone = CounterReader.fromConfig(parseConfig(withoutQueue));
+    expect(alone.options.fleet).toBeUndefined();
+    await Promise.all([linked.close(), alone.close()]);
+  });
+
+  it('refuses a fleet link without a queue name', () => {
+    expect(
+      settingOf(() => new CounterReader({ nodes, ring, fleet: { queue: {}, queueName: '' } })),
+    ).toBe('fleet.queueName');
+  });
+
   it('names the missing node list', () => {
     expect(() => CounterReader.fromConfig(parseConfig({}))).toThrow(/^COUNTD_NODES: not set/);
   });
