@@ -1,4 +1,4 @@
-export { CounterWorker, type CounterWorkerEvents } from './counter-worker.js';
+export { CounterWorker, type CounterWorkerEvents, type RingSwitch } from './counter-worker.js';
 export {
   WORKER_DEFAULTS,
   resolveWorkerOptions,

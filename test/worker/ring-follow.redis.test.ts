@@ -171,6 +171,11 @@ describe('workers follow the ring version live', () => {
       async () => (await counterValue(metrics.incrementsFlushed)) > 200,
     );
     const change = await addNodeD(redis, s, 400);
+    // What the first worker registered: version 1, every node's URL without credentials.
+    expect(change.from).toMatchObject({
+      version: 1,
+      nodes: (['a', 'b', 'c'] as const).map((id) => ({ id, weight: 1, url: s.server(id).url })),
+    });
     await waitFor('the switch to v2', () => worker.ring.version === 2, 15_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
     producing = false;

@@ -39,7 +39,7 @@ export async function runWorker(config: CountdConfig, stop: AbortSignal): Promis
     ),
   );
   worker.on('fenced', (e) =>
-    ringLog.info(e, 'node fenced for a newer ring version: following the ring'),
+    ringLog.debug(e, 'node fenced for a newer ring version: following the ring'),
   );
   worker.on('lost', (e) =>
     log.warn(
