@@ -1,0 +1,147 @@
+import {
+  SETTINGS,
+  parseNodeList,
+  parseWeight,
+  redactUrl,
+  validateNodeId,
+  type NodeSpec,
+} from '../../../src/config/index.js';
+import type { RingChangeKind } from '../../../src/ring-change/index.js';
+import { intFlag, parseCommandArgs, stringFlag, type ParsedArgs } from '../args.js';
+import { CONFIG_FLAG_OPTIONS } from '../config-flags.js';
+import { UsageError } from '../usage-error.js';
+
+/** What `ring add|remove|reweight|layout` asks for; the add's URL is without credentials. */
+export type RingChangeAsk =
+  | { readonly kind: 'add'; readonly node: { id: string; weight: number; url: string } }
+  | { readonly kind: 'remove'; readonly id: string }
+  | { readonly kind: 'reweight'; readonly id: string; readonly weight: number }
+  | { readonly kind: 'layout'; readonly buckets: number };
+
+/** A parsed `ring add|remove|reweight|layout` command line. */
+export interface RingChangeArgs {
+  readonly request: RingChangeAsk;
+  /**
+   * The added node as typed, credentials included: how this process (and the runner it
+   * starts) reaches it. Only the request's credential-free URL is stored.
+   */
+  readonly added: NodeSpec | undefined;
+  readonly wait: boolean;
+  readonly dryRun: boolean;
+  readonly json: boolean;
+  /** Fields per move batch, when given. */
+  readonly batch: number | undefined;
+  readonly parsed: ParsedArgs;
+}
+
+/** Flags of every change command: the config flags, and those that say how to run it. */
+export const RING_CHANGE_FLAGS = {
+  ...CONFIG_FLAG_OPTIONS,
+  wait: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' },
+  batch: { type: 'string' },
+} as const;
+
+/** Move batches: bounded so that neither node is blocked long by one script (docs/ring.md). */
+export const MAX_BATCH = 100_000;
+
+const USAGE: Record<RingChangeKind, string> = {
+  add: 'countd ring add <id>[:<weight>]=<url>',
+  remove: 'countd ring remove <id>',
+  reweight: 'countd ring reweight <id> <weight>',
+  layout: 'countd ring layout --buckets <B>',
+};
+
+/** Parses the arguments of `countd ring <kind>`; bad usage throws a UsageError or ConfigError. */
+export function parseRingChangeArgs(kind: RingChangeKind, args: readonly string[]): RingChangeArgs {
+  const command = `ring ${kind}`;
+  const parsed = parseCommandArgs(command, args, RING_CHANGE_FLAGS);
+  const wait = parsed.values.wait === true;
+  const dryRun = parsed.values['dry-run'] === true;
+  if (wait && dryRun) {
+    throw new UsageError(
+      `countd ${command}: --dry-run changes nothing, so --wait has nothing to wait for`,
+    );
+  }
+  const batch =
+    stringFlag(parsed, 'batch') === undefined
+      ? undefined
+      : intFlag(parsed, 'batch', 1000, 1, MAX_BATCH);
+  const { request, added } = requestOf(kind, parsed);
+  return { request, added, wait, dryRun, json: parsed.values.json === true, batch, parsed };
+}
+
+function requestOf(
+  kind: RingChangeKind,
+  parsed: ParsedArgs,
+): { request: RingChangeAsk; added: NodeSpec | undefined } {
+  const usage = `usage: ${USAGE[kind]}`;
+  const [first, second] = parsed.positionals;
+  const take = (count: number): void => {
+    const given = parsed.positionals.length;
+    if (given < count) throw new UsageError(`countd ring ${kind}: missing argument (${usage})`);
+    const unexpected = parsed.positionals[count];
+    if (unexpected !== undefined)
+      throw new UsageError(
+        `countd ring ${kind}: unexpected argument "${redactUrl(unexpected)}" (${usage})`,
+      );
+  };
+  switch (kind) {
+    case 'add': {
+      take(1);
+      const spec = addedNode(first!);
+      return {
+        request: {
+          kind,
+          node: { id: spec.id, weight: spec.weight, url: withoutCredentials(spec.url) },
+        },
+        added: spec,
+      };
+    }
+    case 'remove':
+      take(1);
+      validateNodeId(first!, `countd ring ${kind}`);
+      return { request: { kind, id: first! }, added: undefined };
+    case 'reweight':
+      take(2);
+      validateNodeId(first!, `countd ring ${kind}`);
+      return {
+        request: { kind, id: first!, weight: parseWeight(second!, `countd ring ${kind}`) },
+        added: undefined,
+      };
+    case 'layout': {
+      take(0);
+      const raw = stringFlag(parsed, 'buckets');
+      if (raw === undefined)
+        throw new UsageError(`countd ring layout: give the new bucket count (${usage})`);
+      return {
+        request: { kind, buckets: SETTINGS.buckets.parse(raw, '--buckets') },
+        added: undefined,
+      };
+    }
+  }
+}
+
+/** One node spec `id[:weight]=url`, parsed and checked as COUNTD_NODES entries are. */
+function addedNode(text: string): NodeSpec {
+  if (!text.includes('='))
+    throw new UsageError(
+      `countd ring add: expected <id>[:<weight>]=<url>, got "${redactUrl(text)}" ` +
+        '(e.g. countd ring add d=redis://10.0.0.4:6379)',
+    );
+  const nodes = parseNodeList(text, 'countd ring add');
+  if (nodes.length !== 1)
+    throw new UsageError('countd ring add: one node at a time (run one add per node)');
+  return nodes[0]!;
+}
+
+/**
+ * The URL with its username and password (and a Sentinel URL's sentinel credentials) taken
+ * out: the ring record is read by every process of the fleet and must hold no secret.
+ */
+export function withoutCredentials(url: string): string {
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1')
+    .replace(/[?&]sentinel(?:Username|Password)=[^&]*/gi, '');
+}

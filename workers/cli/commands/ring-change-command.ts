@@ -1,0 +1,140 @@
+import type { Redis } from 'ioredis';
+import { parseConfig, requireQueue, type CountdConfig } from '../../../src/config/index.js';
+import { CountdKeys } from '../../../src/keys/index.js';
+import { closeConnection } from '../../../src/redis/index.js';
+import {
+  planChange,
+  proposeRing,
+  readRingState,
+  type RingChangeKind,
+  type RingRecord,
+  type RingState,
+} from '../../../src/ring-change/index.js';
+import { EXIT_FAILURE, EXIT_OK, type CommandIo } from '../command.js';
+import { configFlagValues } from '../config-flags.js';
+import type { Subcommand } from '../run-subcommand.js';
+import { parseRingChangeArgs, type RingChangeArgs } from './ring-change-args.js';
+import { changeTitle, ringChangeRunner, runToEnd } from './ring-change-run.js';
+import { startDetachedRunner } from './ring-detached-runner.js';
+import { RingNodeClients } from './ring-node-clients.js';
+import { formatPlan, planReport } from './ring-plan-format.js';
+import { queueClient } from './ring-status.js';
+
+/**
+ * `countd ring add|remove|reweight|layout`: proposes the next ring version and carries it out
+ * (docs/ring.md, "Changing the ring live"). `--dry-run` prints what would move; `--wait` runs the
+ * change here to its end; without it, a detached `countd ring resume --wait` runs it and this
+ * command returns once the change is begun.
+ */
+export function ringChangeCommand(kind: RingChangeKind): Subcommand {
+  return async (args, io) => {
+    const ask = parseRingChangeArgs(kind, args);
+    const config = parseConfig(io.env, configFlagValues(ask.parsed));
+    const queue = queueClient(requireQueue(config));
+    const nodes = new RingNodeClients(config, ask.added);
+    try {
+      const keys = new CountdKeys(config.prefix);
+      const state = await readRingState(queue, keys, config.queueName);
+      const from = baseRing(state);
+      if (from === undefined) {
+        io.stderr.write(`countd ring ${kind}: ${noRing(config.queueName)}\n`);
+        return EXIT_FAILURE;
+      }
+      const to = proposeRing(from, ask.request);
+      const running = state.change;
+      if (running !== undefined && running.to.fingerprint !== to.fingerprint) {
+        io.stderr.write(
+          `countd ring ${kind}: another change is in progress (${changeTitle(running.from, running.to)}, ` +
+            `phase ${running.phase}); it must finish first: countd ring resume carries it on\n`,
+        );
+        return EXIT_FAILURE;
+      }
+      if (ask.dryRun) return await dryRun(kind, from, to, nodes, io, ask.json);
+      return await begin(kind, to, ask, { config, queue, nodes }, running !== undefined, io);
+    } finally {
+      await Promise.all([closeConnection(queue), nodes.close()]);
+    }
+  };
+}
+
+/**
+ * The ring a change starts from: the current one, or the `from` of the change in progress, so
+ * that running the command of that change again names the same target (and resumes it).
+ */
+function baseRing(state: RingState): RingRecord | undefined {
+  return state.change?.from ?? state.ring;
+}
+
+/** Why nothing can change before a worker ran: the first worker registers version 1. */
+export function noRing(queueName: string): string {
+  return (
+    `no ring is registered for queue "${queueName}" yet: start a worker first ` +
+    '(the first worker registers its COUNTD_NODES as ring version 1)'
+  );
+}
+
+async function dryRun(
+  kind: RingChangeKind,
+  from: RingRecord,
+  to: RingRecord,
+  nodes: RingNodeClients,
+  io: CommandIo,
+  json: boolean,
+): Promise<number> {
+  const report = planReport(kind, await planChange(from, to, nodes.forRings(from, to)));
+  io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatPlan(report));
+  return EXIT_OK;
+}
+
+/** What `countd ring <change> --json` prints when the change was begun, not awaited. */
+export interface StartedReport {
+  readonly started: true;
+  readonly resumed: boolean;
+  readonly kind: RingChangeKind;
+  readonly from: number;
+  readonly to: number;
+  readonly phase: string;
+  readonly runner: { readonly pid: number; readonly log: string };
+  readonly follow: 'countd ring status';
+}
+
+async function begin(
+  kind: RingChangeKind,
+  to: RingRecord,
+  ask: RingChangeArgs,
+  context: { config: CountdConfig; queue: Redis; nodes: RingNodeClients },
+  resumed: boolean,
+  io: CommandIo,
+): Promise<number> {
+  const runner = ringChangeRunner({ ...context, batch: ask.batch });
+  const change = await runner.begin(kind, to);
+  if (ask.wait) return runToEnd(runner, change, io, ask.json);
+  // A node COUNTD_NODES already names is reached through it by the runner too.
+  const configured = context.config.nodes?.some((n) => n.id === ask.added?.id) === true;
+  const detached = await startDetachedRunner(
+    io,
+    ask.parsed,
+    context.config.queueName,
+    change.to.version,
+    configured ? undefined : ask.added,
+  );
+  const report: StartedReport = {
+    started: true,
+    resumed,
+    kind,
+    from: change.from.version,
+    to: change.to.version,
+    phase: change.phase,
+    runner: detached,
+    follow: 'countd ring status',
+  };
+  io.stdout.write(
+    ask.json
+      ? `${JSON.stringify(report)}\n`
+      : `ring change ${resumed ? 'resumed' : 'begun'}: ${changeTitle(change.from, change.to)} ` +
+          `(phase ${change.phase})\n` +
+          `carried out by process ${detached.pid}, log ${detached.log}\n` +
+          'follow it with: countd ring status\n',
+  );
+  return EXIT_OK;
+}
