@@ -8,8 +8,10 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { RingMismatchError } from '../../src/errors/index.js';
 import { describeRingDifferences, ringFingerprint } from '../../src/ring/index.js';
 import {
+  RingChangeRunner,
   hashRingOf,
   layoutOf,
+  proposeRing,
   readRingState,
   ringRecord,
   type RingRecord,
@@ -332,4 +334,75 @@ describe('workers follow the ring version live', () => {
     expect(await client.hget(loc.key, loc.field)).toBe('3');
     expect(await client.get(s.layout.keys.applied('joined-1', 2))).not.toBe(null);
   }, 30_000);
+  it('with the real runner (add d): the worker follows fencing, moving, settling and cleanup; totals exact at their new place', async () => {
+    const s = stack();
+    const { worker, metrics } = s.worker({ flushIntervalMs: 50 });
+    await worker.start();
+    const queue = redis.server(0).client();
+    onTestFinished(() => void queue.quit());
+    const clients = nodeClients(redis, s);
+    const names = Array.from({ length: 200 }, (_, i) => `runner-${i}`);
+    const expected = new Map<string, number>();
+    let seq = 0;
+    let producing = true;
+    const producer = (async () => {
+      while (producing) {
+        const id = `runner-${++seq}`;
+        const c: Array<[string, number]> = [];
+        for (let k = 0; k < 20; k++) {
+          const name = names[(seq * 11 + k * 17) % names.length]!;
+          c.push([name, 1 + k]);
+          expected.set(name, (expected.get(name) ?? 0) + 1 + k);
+        }
+        await s.add({ v: 1, t: Date.now(), b: id, c }, id, true);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    await waitFor(
+      'jobs flushed under v1',
+      async () => (await counterValue(metrics.incrementsFlushed)) > 500,
+    );
+    const { ring } = await readRingState(queue, s.layout.keys, s.queueName);
+    const d = redis.server(4);
+    const to = proposeRing(ring!, { kind: 'add', node: { id: 'd', weight: 1, url: d.url } });
+    const runner = new RingChangeRunner({
+      queue,
+      queueName: s.queueName,
+      connect: (node) => clients.get(node.id)!,
+      settlePollMs: 50,
+    });
+    const phases: string[] = [];
+    runner.on('phase', (p) => phases.push(p));
+    await runner.begin('add', to);
+    await runner.run();
+    expect(phases).toEqual(['fencing', 'moving', 'settling', 'cleanup', 'done']);
+    expect(worker.ring).toEqual({ version: 2, nodes: ['a', 'b', 'c', 'd'] });
+    producing = false;
+    await producer;
+    await waitFor(
+      'every job to complete',
+      async () => {
+        const counts = await s.queue.getJobCounts('waiting', 'active', 'delayed');
+        return (
+          (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) === 0 &&
+          worker.held === 0
+        );
+      },
+      30_000,
+    );
+    expect(await s.queue.getJobCounts('failed')).toEqual({ failed: 0 });
+    const layout = layoutOf(to);
+    const totals = new Map<string, number>();
+    for (const name of names) {
+      const { node, key, field } = layout.locate(name);
+      totals.set(name, Number((await clients.get(node)!.hget(key, field)) ?? 0));
+    }
+    expect(Object.fromEntries(totals)).toEqual(Object.fromEntries(expected));
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('countd_ring_version 2');
+    console.log(
+      `[ring follow, runner] ${seq} jobs, phases ${phases.join(' > ')}, ` +
+        `${await counterValue(metrics.ringFencedApplies)} fenced applies, totals exact at the new places`,
+    );
+  }, 60_000);
 });
