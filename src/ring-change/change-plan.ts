@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { measureMovement, syntheticKeys } from '../ring/index.js';
 import { scanCounters } from './counter-scan.js';
-import { hashRingOf, layoutOf, type RingRecord } from './ring-record.js';
+import { ChangePlacement } from './change-placement.js';
+import { hashRingOf, type RingRecord } from './ring-record.js';
 
 /** Synthetic names the expected share is measured on: enough for ±0.3 % (binomial, 1 σ). */
 const EXPECTED_SHARE_KEYS = 100_000;
@@ -47,8 +48,18 @@ export async function planChange(
   to: RingRecord,
   clients: ReadonlyMap<string, Redis>,
 ): Promise<ChangePlan> {
-  const target = layoutOf(to);
-  const keys = layoutOf(from).keys;
+  // The runner's rule for what moves, on a change record that is only a pair of rings here.
+  const placement = new ChangePlacement({
+    kind: 'add',
+    from,
+    to,
+    phase: 'moving',
+    startedAt: 0,
+    updatedAt: 0,
+    moved: 0,
+    toMove: null,
+  });
+  const keys = placement.from.keys;
   const ids = [...new Set([...from.nodes, ...to.nodes].map((n) => n.id))].sort();
   const tally = new Map(ids.map((id) => [id, { before: 0, movingOut: 0, movingIn: 0 }]));
   let counters = 0;
@@ -61,14 +72,15 @@ export async function planChange(
       const own = tally.get(id)!;
       for await (const batch of scanCounters(client, keys, from.buckets, PLAN_SCAN_COUNT)) {
         for (let i = 0; i < batch.entries.length; i += 2) {
-          const at = target.locate(batch.entries[i]!);
+          const name = batch.entries[i]!;
           counters++;
           own.before++;
-          if (at.node === id && at.key === batch.key) continue;
+          if (!placement.movesFrom(name, id, batch.key)) continue;
+          const to = placement.to.locate(name).node;
           moving++;
           own.movingOut++;
-          tally.get(at.node)!.movingIn++;
-          if (at.node !== id) changingNode++;
+          tally.get(to)!.movingIn++;
+          if (to !== id) changingNode++;
         }
       }
     }),

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { NodeIdentityError, ReplicasShortError, StorageError } from '../errors/index.js';
 import { RingChangeConflictError } from '../errors/index.js';
 import type { StorageLayout } from '../storage/index.js';
+import { ChangePlacement } from './change-placement.js';
 import { scanCounters } from './counter-scan.js';
 import type { RingChangeStep } from './ring-change-step.js';
 import type { RingChangeRecord } from './ring-state.js';
@@ -51,10 +52,12 @@ interface Pending {
  * is folded in once.
  */
 export class CounterMover {
+  private readonly placement: ChangePlacement;
   private readonly target: StorageLayout;
 
   constructor(private readonly options: CounterMoverOptions) {
-    this.target = layoutOf(options.change.to);
+    this.placement = new ChangePlacement(options.change);
+    this.target = this.placement.to;
   }
 
   /** Moves what node `source` holds that belongs elsewhere under `to`. */
@@ -66,17 +69,15 @@ export class CounterMover {
     for await (const batch of scanCounters(redis, keys, change.from.buckets, batchSize, signal)) {
       for (let i = 0; i < batch.entries.length; i += 2) {
         const field = batch.entries[i]!;
-        const at = this.target.locate(field);
-        // Where the counter is, not where `from` would put it: whatever a node holds outside
-        // its `to` location moves, so a removed node ends with no counter at all.
-        if (at.node === source && at.key === batch.key) continue;
+        if (!this.placement.movesFrom(field, source, batch.key)) continue;
+        const { current, movedKey } = this.placement.locate(field);
         pending.push({
           sourceKey: batch.key,
           field,
           value: batch.entries[i + 1]!,
-          target: at.node,
-          targetKey: at.key,
-          flagKey: this.target.keys.movedIn(change.to.version, this.target.bucketOf(field)),
+          target: current.node,
+          targetKey: current.key,
+          flagKey: movedKey,
         });
         if (pending.length >= batchSize) {
           await this.moveBatch(source, pending, signal);

@@ -2,17 +2,11 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { SETTING_DEFAULTS } from '../config/setting-defaults.js';
-import { ConfigError, NodeIdentityError, RingChangeConflictError } from '../errors/index.js';
+import { NodeIdentityError } from '../errors/index.js';
 import { CountdKeys } from '../keys/index.js';
-import { closeConnection } from '../redis/close-connection.js';
+import { beginChange } from './change-begin.js';
 import { planChange } from './change-plan.js';
-import {
-  changeRecordText,
-  enterPhase,
-  finishChange,
-  saveProgress,
-  type RecordKeys,
-} from './change-records.js';
+import { enterPhase, finishChange, saveProgress, type RecordKeys } from './change-records.js';
 import { CounterMover } from './counter-mover.js';
 import { snapshotJobs, pruneFinishedJobs } from './jobs-snapshot.js';
 import { MoveRate } from './move-rate.js';
@@ -23,15 +17,13 @@ import {
   type RingChangeRunnerOptions,
 } from './ring-change-options.js';
 import type { RingChangeStep } from './ring-change-step.js';
-import { layoutOf, parseRingRecord, type RegisteredNode, type RingRecord } from './ring-record.js';
+import { layoutOf, type RegisteredNode, type RingRecord } from './ring-record.js';
 import {
-  parseChangeRecord,
   readRingState,
   type RingChangeKind,
   type RingChangePhase,
   type RingChangeRecord,
 } from './ring-state.js';
-import { takeWorkerCensus } from './worker-census.js';
 
 /** Progress is stored in the change record at most this often (the epoch does not move). */
 const SAVE_PROGRESS_MS = 500;
@@ -90,53 +82,7 @@ export class RingChangeRunner extends EventEmitter<RingChangeRunnerEvents> {
    * registered or `to` is not the next version with the same prefix.
    */
   async begin(kind: RingChangeKind, to: RingRecord): Promise<RingChangeRecord> {
-    const { queueName, bullPrefix } = this.options;
-    const ringKey = this.keys.fleetRing(queueName);
-    const changeKey = this.keys.ringChange(queueName);
-    // WATCH needs a connection of its own: the caller's may carry other commands meanwhile.
-    const conn = this.options.queue.duplicate();
-    conn.on('error', () => undefined);
-    try {
-      for (;;) {
-        await conn.watch(ringKey, changeKey);
-        const [ringText, changeText] = await Promise.all([conn.get(ringKey), conn.get(changeKey)]);
-        if (changeText !== null) {
-          await conn.unwatch();
-          const change = parseChangeRecord(changeText, changeKey);
-          if (change.to.fingerprint === to.fingerprint) return change;
-          throw new RingChangeConflictError('in-progress', { change });
-        }
-        if (ringText === null) {
-          await conn.unwatch();
-          throw new ConfigError(ringKey, `no ring is registered for queue "${queueName}"`);
-        }
-        const current = parseRingRecord(ringText, ringKey);
-        checkNext(current, to);
-        const census = await takeWorkerCensus(conn, this.keys, queueName, bullPrefix, Date.now());
-        if (census.bullWorkers > census.countdWorkers)
-          throw new RingChangeConflictError('old-workers', census);
-        const now = Date.now();
-        const change: RingChangeRecord = {
-          kind,
-          from: current,
-          to,
-          phase: 'fencing',
-          startedAt: now,
-          updatedAt: now,
-          moved: 0,
-          toMove: null,
-        };
-        const done = await conn
-          .multi()
-          .set(changeKey, changeRecordText(change))
-          .incr(this.keys.ringEpoch(queueName))
-          .exec();
-        // null: the ring or a change record was written meanwhile; look again.
-        if (done !== null) return change;
-      }
-    } finally {
-      await closeConnection(conn);
-    }
+    return beginChange(this.records, this.options.bullPrefix, kind, to);
   }
 
   /**
@@ -341,17 +287,4 @@ function nodesOf(change: RingChangeRecord): RegisteredNode[] {
   const nodes = new Map<string, RegisteredNode>(change.from.nodes.map((n) => [n.id, n]));
   for (const n of change.to.nodes) nodes.set(n.id, n);
   return [...nodes.values()];
-}
-
-/** `to` must be the next version of `current`, with the same prefix and algorithm. */
-function checkNext(current: RingRecord, to: RingRecord): void {
-  if (to.version !== current.version + 1)
-    throw new ConfigError(
-      'version',
-      `the new ring must be version ${current.version + 1} (the current is ${current.version}), not ${to.version}`,
-    );
-  if (to.prefix !== current.prefix)
-    throw new ConfigError('prefix', `a ring change keeps the prefix "${current.prefix}"`);
-  if (to.algorithm !== current.algorithm || to.pointsPerWeight !== current.pointsPerWeight)
-    throw new ConfigError('algorithm', 'a ring change keeps the algorithm and its points');
 }
