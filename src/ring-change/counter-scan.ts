@@ -1,6 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { CountdKeys } from '../keys/index.js';
 
+/**
+ * Buckets whose first HSCAN goes out in one pipeline: most bucket hashes are small (listpack,
+ * returned whole by one HSCAN), so one round trip per bucket would dominate a scan.
+ */
+const SCAN_PIPELINE = 64;
+
 /** One HSCAN reply of one counter hash: fields and values, flat (`[f, v, f, v, …]`). */
 export interface CounterBatch {
   readonly bucket: number;
@@ -20,26 +26,50 @@ export async function* scanCounters(
   count: number,
   signal?: AbortSignal,
 ): AsyncGenerator<CounterBatch> {
-  for (let bucket = 0; bucket < buckets; bucket++) {
-    const key = keys.bucket(bucket);
-    let cursor = '0';
-    // Only a hash scanned in several calls can repeat a field: those remember what they gave.
-    let seen: Set<string> | undefined;
-    do {
-      signal?.throwIfAborted();
-      const [next, found] = await node.hscan(key, cursor, 'COUNT', count);
-      let entries = found;
-      if (seen !== undefined || next !== '0') {
-        seen ??= new Set();
-        entries = [];
-        for (let i = 0; i < found.length; i += 2) {
-          if (seen.has(found[i]!)) continue;
-          seen.add(found[i]!);
-          entries.push(found[i]!, found[i + 1]!);
-        }
+  for (let first = 0; first < buckets; first += SCAN_PIPELINE) {
+    signal?.throwIfAborted();
+    const group = Array.from(
+      { length: Math.min(SCAN_PIPELINE, buckets - first) },
+      (_, i) => first + i,
+    );
+    const pipeline = node.pipeline();
+    for (const bucket of group) pipeline.hscan(keys.bucket(bucket), '0', 'COUNT', count);
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [i, bucket] of group.entries()) {
+      const [err, reply] = replies[i] ?? [new Error('no HSCAN reply'), null];
+      if (err) throw err;
+      const [cursor, entries] = reply as [string, string[]];
+      if (cursor === '0') {
+        if (entries.length > 0) yield { bucket, key: keys.bucket(bucket), entries };
+        continue;
       }
-      cursor = next;
-      if (entries.length > 0) yield { bucket, key, entries };
-    } while (cursor !== '0');
+      yield* scanRest(node, keys.bucket(bucket), bucket, cursor, entries, count, signal);
+    }
+  }
+}
+
+/** The rest of a hash HSCAN did not return whole: its fields, each once. */
+async function* scanRest(
+  node: Redis,
+  key: string,
+  bucket: number,
+  cursor: string,
+  firstEntries: readonly string[],
+  count: number,
+  signal?: AbortSignal,
+): AsyncGenerator<CounterBatch> {
+  const seen = new Set<string>();
+  let found = firstEntries;
+  for (;;) {
+    const entries: string[] = [];
+    for (let i = 0; i < found.length; i += 2) {
+      if (seen.has(found[i]!)) continue;
+      seen.add(found[i]!);
+      entries.push(found[i]!, found[i + 1]!);
+    }
+    if (entries.length > 0) yield { bucket, key, entries };
+    if (cursor === '0') return;
+    signal?.throwIfAborted();
+    [cursor, found] = await node.hscan(key, cursor, 'COUNT', count);
   }
 }

@@ -129,6 +129,18 @@ describe('RingChangeRunner', () => {
     await expectDone(fleet, to);
   });
 
+  it('hashes too big for one HSCAN reply (1 bucket, hashtable encoding): exact', async () => {
+    const fleet = await seedFleet(redis, { counters: 3000, buckets: 1 });
+    expect(
+      await fleet.connect({ id: 'a', weight: 1 }).object('ENCODING', `${fleet.prefix}:t:0`),
+    ).toBe('hashtable');
+    const to = proposeRing(fleet.ring, { kind: 'add', node: fleet.node('d') });
+    const runner = runnerFor(fleet, 100);
+    await runner.begin('add', to);
+    await runner.run();
+    await expectDone(fleet, to);
+  });
+
   it('reweights a node: exact', async () => {
     const fleet = await seedFleet(redis, { counters: 4000 });
     const to = proposeRing(fleet.ring, { kind: 'reweight', id: 'a', weight: 3 });
