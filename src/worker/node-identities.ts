@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { NodeIdentityError } from '../errors/index.js';
 import type { CountdKeys } from '../keys/index.js';
+import { readRingState } from '../ring-change/index.js';
 
 /** What an identity refusal turned out to be once the fleet's record was read again. */
 export type IdentityRecheck =
@@ -210,7 +211,11 @@ export async function acceptNode(
   }
   const registered = (await queue.hget(keys.fleetNodes(queueName), nodeId)) ?? undefined;
   const identity = `${fleet}:${nodeId}:${randomBytes(9).toString('base64url')}`;
-  await node.set(keys.nodeIdentity(), identity);
+  // The node holds the version its workers write under (the change's target while one runs, so
+  // an accepted node is fenced like the others); the fleet's record keeps the bare identity.
+  const state = await readRingState(queue, keys, queueName);
+  const version = state.change?.to.version ?? state.ring?.version ?? 1;
+  await node.set(keys.nodeIdentity(), versionedIdentity(identity, version));
   await queue.hset(keys.fleetNodes(queueName), nodeId, identity);
   return { node: nodeId, previous, registered, identity };
 }
