@@ -49,8 +49,13 @@ export function ringChangeCommand(kind: RingChangeKind): Subcommand {
         );
         return EXIT_FAILURE;
       }
-      if (ask.dryRun) return await dryRun(kind, from, to, nodes, io, ask.json);
-      return await begin(kind, to, ask, { config, queue, nodes }, running !== undefined, io);
+      try {
+        if (ask.dryRun) return await dryRun(kind, from, to, nodes, io, ask.json);
+        return await begin(kind, to, ask, { config, queue, nodes }, running !== undefined, io);
+      } catch (err) {
+        reportUnreachable(`ring ${kind}`, nodes, io);
+        throw err;
+      }
     } finally {
       await Promise.all([closeConnection(queue), nodes.close()]);
     }
@@ -137,4 +142,11 @@ async function begin(
           'follow it with: countd ring status\n',
   );
   return EXIT_OK;
+}
+
+/** Names the nodes that could not be reached: ioredis's own error names none. */
+export function reportUnreachable(command: string, nodes: RingNodeClients, io: CommandIo): void {
+  const unreachable = nodes.unreachable();
+  if (unreachable !== undefined)
+    io.stderr.write(`countd ${command}: cannot reach ${unreachable}\n`);
 }

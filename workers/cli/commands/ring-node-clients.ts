@@ -1,5 +1,10 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { toRedisOptions, type CountdConfig, type NodeSpec } from '../../../src/config/index.js';
+import {
+  redactUrl,
+  toRedisOptions,
+  type CountdConfig,
+  type NodeSpec,
+} from '../../../src/config/index.js';
 import { nodeConnections } from '../../../src/config/ring-from-config.js';
 import { ConfigError } from '../../../src/errors/index.js';
 import { closeConnection } from '../../../src/redis/index.js';
@@ -17,6 +22,8 @@ export class RingNodeClients {
   private readonly configured: ReadonlyMap<string, RedisOptions>;
   private readonly credentials: RedisOptions;
   private readonly opened: Redis[] = [];
+  /** Per node id, the last connection error while it was not ready (cleared on ready). */
+  private readonly failing = new Map<string, string>();
 
   constructor(config: CountdConfig, added: NodeSpec | undefined) {
     const list = config.nodes === undefined ? [] : nodeConnections(config);
@@ -48,7 +55,9 @@ export class RingNodeClients {
       maxRetriesPerRequest: 3,
       lazyConnect: false,
     });
-    client.on('error', () => undefined);
+    // Kept for the message: a command that fails on a dead node says which node it was.
+    client.on('error', (err: Error) => this.failing.set(node.id, err.message));
+    client.on('ready', () => this.failing.delete(node.id));
     this.opened.push(client);
     return client;
   };
@@ -60,6 +69,12 @@ export class RingNodeClients {
       for (const node of record.nodes)
         if (!clients.has(node.id)) clients.set(node.id, this.connect(node));
     return clients;
+  }
+
+  /** `node d: connect ECONNREFUSED 10.0.0.4:6379; ...` for the nodes not reachable now, if any. */
+  unreachable(): string | undefined {
+    if (this.failing.size === 0) return undefined;
+    return [...this.failing].map(([id, message]) => `node ${id}: ${redactUrl(message)}`).join('; ');
   }
 
   async close(): Promise<void> {

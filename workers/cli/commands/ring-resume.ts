@@ -6,6 +6,7 @@ import { intFlag, parseCommandArgs, refusePositionals, stringFlag } from '../arg
 import { EXIT_OK, type CommandIo } from '../command.js';
 import { CONFIG_FLAG_OPTIONS, configFlagValues } from '../config-flags.js';
 import { MAX_BATCH } from './ring-change-args.js';
+import { reportUnreachable } from './ring-change-command.js';
 import { changeTitle, ringChangeRunner, runToEnd } from './ring-change-run.js';
 import { startDetachedRunner } from './ring-detached-runner.js';
 import { RingNodeClients } from './ring-node-clients.js';
@@ -45,7 +46,14 @@ export async function ringResume(args: readonly string[], io: CommandIo): Promis
     }
     const runner = ringChangeRunner({ config, queue, nodes, batch });
     const change = await runner.begin(running.kind, running.to);
-    if (parsed.values.wait === true) return await runToEnd(runner, change, io, json);
+    if (parsed.values.wait === true) {
+      try {
+        return await runToEnd(runner, change, io, json);
+      } catch (err) {
+        reportUnreachable('ring resume', nodes, io);
+        throw err;
+      }
+    }
     const detached = await startDetachedRunner(
       io,
       parsed,
