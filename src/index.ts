@@ -121,3 +121,6 @@ export {
 } from './config/index.js';
 export { ringFromConfig, nodeConnections } from './config/ring-from-config.js';
 export * from './errors/index.js';
+// Live ring changes: the fleet's versioned ring, the change runner `countd ring` drives, and
+// where a counter is while a change runs (for tools that read or move counters themselves).
+export * from './ring-change/index.js';
