@@ -35,6 +35,27 @@ export class CountdKeys {
   }
 
   /**
+   * The hash holding, per counter of slot `slot` (crc32(name) mod B), how much it grew in the
+   * time bucket of `granularity` starting at `startMs` (docs/series.md).
+   */
+  series(granularity: string, startMs: number, slot: number): string {
+    return `${this.prefix}:s:${granularity}:${startMs}:${slot}`;
+  }
+
+  /** Glob matching every time-bucket hash of this prefix, for SCAN. */
+  seriesPattern(): string {
+    return `${this.prefix}:s:*`;
+  }
+
+  /**
+   * Flags of a ring change to `version` for the time-bucket hash `seriesKey` (as `series()`
+   * names it): per field, its partial sum from the old node was folded in.
+   */
+  movedInSeries(version: number, seriesKey: string): string {
+    return `${this.prefix}:moved@${version}:${seriesKey.slice(this.prefix.length + 1)}`;
+  }
+
+  /**
    * Hash of flags, per field of the new layout's hash `bucket`: the counter's partial sum from
    * its old location was folded in by the change to ring `version` (docs/ring.md).
    */
