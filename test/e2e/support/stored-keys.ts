@@ -22,16 +22,33 @@ export async function storedCounterNames(
   layout: StorageLayout,
 ): Promise<string[]> {
   const names = new Set<string>();
-  for (const [, redis] of nodes) {
-    const keys = await scanKeys(redis, layout.keys.bucketPattern());
-    for (let start = 0; start < keys.length; start += 500) {
+  // Nodes in parallel, one pipeline per node: a test counts them at a given moment of a change.
+  await Promise.all(
+    [...nodes.values()].map(async (redis) => {
+      const keys = await scanKeys(redis, layout.keys.bucketPattern());
       const pipeline = redis.pipeline();
-      for (const key of keys.slice(start, start + 500)) pipeline.hkeys(key);
+      for (const key of keys) pipeline.hkeys(key);
       for (const [err, fields] of (await pipeline.exec()) ?? []) {
         if (err) throw err;
         for (const field of fields as string[]) names.add(field);
       }
-    }
-  }
+    }),
+  );
   return [...names];
+}
+
+/**
+ * The fields of every hash of `redis` matching `pattern`, each once: e.g. the counters a ring
+ * change folded into a node so far, from its `moved@` flag hashes (one flag per folded field).
+ */
+export async function hashFieldNames(redis: Redis, pattern: string): Promise<Set<string>> {
+  const keys = await scanKeys(redis, pattern);
+  const names = new Set<string>();
+  const pipeline = redis.pipeline();
+  for (const key of keys) pipeline.hkeys(key);
+  for (const [err, fields] of (await pipeline.exec()) ?? []) {
+    if (err) throw err;
+    for (const field of fields as string[]) names.add(field);
+  }
+  return names;
 }
