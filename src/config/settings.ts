@@ -304,6 +304,21 @@ export const SETTINGS = {
     description: 'largest HTTP request body `countd gateway` reads; past it, 413',
     parse: integer(64, 1024 ** 3),
   },
+  uiHost: {
+    env: 'COUNTD_UI_HOST',
+    flag: 'ui-host',
+    default: '127.0.0.1',
+    description:
+      "address of the web page of `countd ui` (and `countd up`); it has no authentication: keep it on loopback or behind a proxy that has",
+    parse: host,
+  },
+  uiPort: {
+    env: 'COUNTD_UI_PORT',
+    flag: 'ui-port',
+    default: '8088',
+    description: 'port of the web page of `countd ui` (and `countd up`; 0: pick a free port)',
+    parse: integer(0, 65_535),
+  },
 } as const satisfies Record<string, Setting<unknown>>;
 
 export type SettingName = keyof typeof SETTINGS;
