@@ -88,6 +88,8 @@ const BAD_VALUES: Record<SettingName, Array<[string, RegExp]>> = {
     ['a token with spaces', /must be 16-512 visible ASCII characters/],
   ],
   gatewayMaxBodyBytes: [['10', /out of range \(expected 64\.\.1073741824\)/]],
+  uiHost: [['<script>', /"<script>" is not a host name or address/]],
+  uiPort: [['8o88', /"8o88" is not an integer/]],
 };
 
 const CASES = (Object.entries(BAD_VALUES) as Array<[SettingName, Array<[string, RegExp]>]>).flatMap(
@@ -127,6 +129,8 @@ describe('parseConfig', () => {
       statsdHost: '127.0.0.1',
       statsdPort: 8125,
       gatewayMaxBodyBytes: 1_048_576,
+      uiHost: '127.0.0.1',
+      uiPort: 8088,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
