@@ -15,6 +15,7 @@ export const SCENARIOS = [
   'rss',
   'gateway',
   's1-replicas',
+  'ring-change',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -68,7 +69,9 @@ scenarios, prints a table and, with --json FILE, writes the figures.
                           gateway: countd gateway over HTTP and StatsD TCP, and the statsd
                           daemon over UDP, full runs only unless asked for;
                           s1-replicas: S1 with a replica per Redis, COUNTD_MIN_REPLICAS
-                          0 and 1 alternating, --repeat times each, full runs only)
+                          0 and 1 alternating, --repeat times each, full runs only;
+                          ring-change: add a 4th node to 3 holding --counters counters,
+                          --repeat runs, full runs only; --profile writes the runner's profile)
   --producers N           producer processes of S1 and client processes of B1/B2 (default 2)
   --workers N             countd worker processes of S1 (default 2)
   --total N               increments of S1, S1 uniform and B1 (default 10000000; quick 3000000,
@@ -128,7 +131,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
   // s1-groups and s1-drain only in full runs unless asked for.
   let only: Set<Scenario> = new Set(
     SCENARIOS.filter(
-      (x) => !quick || !['s1-groups', 's1-drain', 'gateway', 's1-replicas'].includes(x),
+      (x) =>
+        !quick || !['s1-groups', 's1-drain', 'gateway', 's1-replicas', 'ring-change'].includes(x),
     ),
   );
   if (values.only !== undefined) {

@@ -7,6 +7,7 @@ import type { RingBenchResult } from './ring-bench.js';
 import type { GatewayBenchResult } from './scenario-gateway.js';
 import { gatewayCpuLines, gatewayRows } from './scenario-gateway-report.js';
 import { minReplicasRows, type MinReplicasResult } from './scenario-min-replicas.js';
+import { ringChangeRows, type RingChangeResult } from './scenario-ring-change.js';
 
 /** Everything one bench run measured; `figures` holds the flat fields the issue asks for. */
 export interface BenchReport {
@@ -27,6 +28,7 @@ export interface BenchReport {
   readonly ring: RingBenchResult | undefined;
   readonly gateway?: GatewayBenchResult | undefined;
   readonly minReplicas?: MinReplicasResult | undefined;
+  readonly ringChange?: RingChangeResult | undefined;
   readonly seconds: number;
 }
 
@@ -234,6 +236,7 @@ export function formatReport(r: BenchReport): string {
   }
   if (r.gateway !== undefined) rows.push(...gatewayRows(r.gateway));
   if (r.minReplicas !== undefined) rows.push(...minReplicasRows(r.minReplicas));
+  if (r.ringChange !== undefined) rows.push(...ringChangeRows(r.ringChange));
   const w1 = Math.max(...rows.map((x) => x.what.length));
   const w2 = Math.max(...rows.map((x) => x.figure.length));
   const w3 = Math.max(6, ...rows.map((x) => x.target.length));

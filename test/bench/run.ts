@@ -15,6 +15,7 @@ import { runEndToEnd, type EndToEndOptions, type EndToEndResult } from './scenar
 import { runFlushPath, type FlushPathRun } from './scenario-flush-path.js';
 import { gatewayFigures, runGatewayBench, type GatewayBenchResult } from './scenario-gateway.js';
 import { runMemory, type MemoryResult } from './scenario-memory.js';
+import { ringChangeFigures, runRingChange, type RingChangeResult } from './scenario-ring-change.js';
 import {
   minReplicasFigures,
   runMinReplicas,
@@ -97,6 +98,7 @@ async function main(o: BenchOptions): Promise<void> {
   let workerRss: WorkerRssResult | undefined;
   let gateway: GatewayBenchResult | undefined;
   let minReplicas: MinReplicasResult | undefined;
+  let ringChange: RingChangeResult | undefined;
   try {
     if (o.only.has('flush')) {
       const variants: Array<[number, boolean]> = o.quick
@@ -193,6 +195,17 @@ async function main(o: BenchOptions): Promise<void> {
         progress,
       );
     }
+    if (o.only.has('ring-change')) {
+      ringChange = await runRingChange(
+        stack,
+        dir,
+        o.counters,
+        BUCKETS,
+        o.repeat,
+        o.profile,
+        progress,
+      );
+    }
     if (o.only.has('s1-replicas')) {
       // Last: the replicas it adds stay out of every other scenario.
       minReplicas = await runMinReplicas(
@@ -256,6 +269,7 @@ async function main(o: BenchOptions): Promise<void> {
     ring_lookups_cold_per_s: ring?.lookupsPerSecond.cold ?? null,
     ...gatewayFigures(gateway),
     ...minReplicasFigures(minReplicas),
+    ...ringChangeFigures(ringChange),
   };
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -295,6 +309,7 @@ async function main(o: BenchOptions): Promise<void> {
     ring,
     gateway,
     minReplicas,
+    ringChange,
     seconds: (performance.now() - began) / 1000,
   };
   process.stdout.write(formatReport(report));
