@@ -275,10 +275,10 @@ export class Flusher extends EventEmitter<FlusherEvents> {
     refused: ReadonlyMap<string, string>,
   ): string[] {
     const unapplied: UnappliedIncrement[] = [];
-    for (const [name, delta] of job.payload.c) {
+    for (const [name, delta, minute] of job.payload.c) {
       const error = refused.get(name);
       if (error === undefined || this.nodeIndexOf(name) !== n) continue;
-      unapplied.push({ name, delta, node, error });
+      unapplied.push({ name, delta, node, error, ...(minute === undefined ? {} : { minute }) });
     }
     if (unapplied.length > 0) this.context.jobs.refused(job, unapplied);
     return unapplied.map((u) => u.name);

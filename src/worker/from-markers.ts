@@ -1,15 +1,16 @@
 import type { Redis } from 'ioredis';
+import type { JobPair } from '../jobs/index.js';
 import { ChangePlacement, type RingChangeRecord } from '../ring-change/index.js';
 import type { UnappliedIncrement } from './held-job.js';
 import { NodeClients, type NodeConnection } from './node-clients.js';
 import { parseRefusals } from './node-writer.js';
 
-type Pair = readonly [string, number];
+type Pair = JobPair;
 
 /** What the `from` markers say of a job's counters (docs/ring.md, "The trap"). */
 export interface ScreenedPairs {
   /** Counters not applied under `from`: placed under `to` as usual. */
-  readonly pairs: ReadonlyArray<[string, number]>;
+  readonly pairs: readonly JobPair[];
   /** Counters applied under `from` whose apply refused them: reported as for any duplicate part. */
   readonly unapplied: readonly UnappliedIncrement[];
   /** Pairs dropped because their `from` owner holds the job's marker. */
@@ -60,12 +61,13 @@ export class FromMarkers {
         applied: await this.appliedOn(this.client(node), markerKey, instance),
       })),
     );
-    const kept: Array<[string, number]> = [];
+    const kept: JobPair[] = [];
     const unapplied: UnappliedIncrement[] = [];
     let dropped = 0;
     for (const { node, nodePairs, applied } of verdicts) {
       if (applied === false) {
-        for (const [name, delta] of nodePairs) kept.push([name, delta]);
+        // The pair itself: a version 2 pair keeps its minute.
+        for (const pair of nodePairs) kept.push(pair);
         continue;
       }
       dropped += nodePairs.length;

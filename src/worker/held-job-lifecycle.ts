@@ -1,7 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { MalformedJobError } from '../errors/index.js';
-import { incrementCount, jobInstance, parseJobPayload, type JobPayload } from '../jobs/index.js';
+import {
+  incrementCount,
+  jobInstance,
+  pairMinute,
+  parseJobPayload,
+  type JobPair,
+  type JobPayload,
+} from '../jobs/index.js';
 import type { WorkerMetrics } from '../metrics/index.js';
 import { asError } from './as-error.js';
 import type { ScreenedPairs } from './from-markers.js';
@@ -46,7 +53,7 @@ export interface JobPlacer {
   screen(
     jobId: string,
     instance: string,
-    pairs: ReadonlyArray<readonly [string, number]>,
+    pairs: readonly JobPair[],
   ): Promise<ScreenedPairs | undefined>;
   /** Buffers the job; returns the indexes of the nodes it has a part on. */
   place(job: HeldJob): number[];
@@ -263,10 +270,16 @@ export class HeldJobLifecycle implements HeldJobOutcomes {
     // A part whose refusals are no longer known leaves `r` unwritten: `failed retry` then
     // refuses the job rather than re-apply a guess.
     if (held.unapplied.some((u) => u.name === '?')) return;
-    const r = held.unapplied.map((u) => [u.name, u.delta] as const);
+    // Version 2 records each pair's minute, so a retry counts it in its buckets; the update
+    // keeps the stored form (flat `c` in version 2), not the parsed one.
+    const r = held.unapplied.map((u): JobPair =>
+      payload.v === 1
+        ? [u.name, u.delta]
+        : [u.name, u.delta, u.minute ?? pairMinute(payload, [u.name, u.delta])],
+    );
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
-        await job.updateData({ ...payload, r });
+        await job.updateData({ ...(job.data as object), r });
         return;
       } catch (err) {
         if (attempt === 3) this.hooks.queueError(asError(err));

@@ -12,6 +12,8 @@ export interface JobOwnership {
 export interface UnappliedIncrement {
   readonly name: string;
   readonly delta: number;
+  /** The pair's epoch minute, for a version 2 job (recorded in `r` for the retry). */
+  readonly minute?: number;
   readonly node: string;
   readonly error: string;
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import type { JobPair } from '../jobs/index.js';
 import type { WorkerMetrics } from '../metrics/index.js';
 import {
   changeSplitsCounters,
@@ -151,13 +152,12 @@ export class RingGeneration {
   async screen(
     jobId: string,
     instance: string,
-    pairs: ReadonlyArray<readonly [string, number]>,
+    pairs: readonly JobPair[],
   ): Promise<ScreenedPairs | undefined> {
     for (let attempt = 1; ; attempt++) {
       if (this.retired) return undefined;
       const trap = this.trap;
-      if (trap === undefined)
-        return { pairs: pairs.map(([n, d]) => [n, d]), unapplied: [], dropped: 0 };
+      if (trap === undefined) return { pairs, unapplied: [], dropped: 0 };
       try {
         return await trap.screen(jobId, instance, pairs);
       } catch (err) {

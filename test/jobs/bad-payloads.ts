@@ -50,21 +50,21 @@ export const BAD_PAYLOADS: readonly BadPayload[] = [
     json: true,
   },
   {
-    label: 'version 2',
-    data: { v: 2, t: T, c: [] },
-    reason: [/version number 2 \(expected 1\)/],
+    label: 'version 3',
+    data: { v: 3, t: T, c: [] },
+    reason: [/version number 3 \(expected 1 or 2\)/],
     json: true,
   },
   {
     label: 'version "1"',
     data: { v: '1', t: T, c: [] },
-    reason: [/version "1" \(expected 1\)/],
+    reason: [/version "1" \(expected 1 or 2\)/],
     json: true,
   },
   {
     label: 'no version',
     data: { t: T, c: [] },
-    reason: [/version undefined \(expected 1\)/],
+    reason: [/version undefined \(expected 1 or 2\)/],
     json: true,
   },
   {

@@ -50,7 +50,7 @@ export function ageText(seconds: number): string {
   return `${Math.floor(seconds / 86_400)}d`;
 }
 
-function pairsText(pairs: ReadonlyArray<readonly [string, number]>): string {
+function pairsText(pairs: ReadonlyArray<readonly [string, number, number?]>): string {
   if (pairs.length === 0) return '(none)';
   const shown = pairs
     .slice(0, PAIRS_SHOWN)

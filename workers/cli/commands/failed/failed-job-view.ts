@@ -1,8 +1,10 @@
 import type { Job } from 'bullmq';
+import type { JobPair } from '../../../../src/jobs/index.js';
 import type { FailedJobFacts, RetryPlan } from './retry-plan.js';
 import { planProblem } from './retry-plan.js';
 
-type Pairs = ReadonlyArray<readonly [string, number]>;
+/** `[name, delta]`, or `[name, delta, minute]` for a version 2 job whose pairs have their own. */
+type Pairs = readonly JobPair[];
 
 /**
  * One failed job as `countd failed list --json` prints it (documented in docs/failed-jobs.md).

@@ -1,5 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import { parseConfig } from '../../../../src/config/index.js';
+import { encodeJobPayload } from '../../../../src/jobs/index.js';
 import { parseCommandArgs } from '../../args.js';
 import { EXIT_FAILURE, EXIT_OK, type CommandIo } from '../../command.js';
 import { CONFIG_FLAG_OPTIONS, configFlagValues } from '../../config-flags.js';
@@ -92,7 +93,8 @@ async function retryOne(queue: Queue, queueName: string, id: string): Promise<Ou
       // Record, rewrite, re-queue: a run interrupted after any step is completed by the next
       // (see retry-record.ts); the token is derived, so two runs write the same payload.
       await job.log(retryRecordLine(retried.b!, pairs, facts.attemptsMade));
-      await job.updateData(retried);
+      // The stored form: a version 2 retry is flat again.
+      await job.updateData(encodeJobPayload(retried));
       await job.retry('failed');
       return {
         ok: true,
