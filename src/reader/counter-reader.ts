@@ -27,6 +27,8 @@ import {
 } from './reader-options.js';
 import { staticView, type ReaderView } from './reader-view.js';
 import { RingFollower } from './ring-follower.js';
+import { readSeries, type Series } from './series-reader.js';
+import { assertStepKept, seriesRequest, type SeriesOptions } from './series-request.js';
 import { readAcrossChange } from './split-reads.js';
 import { watchFollowOf } from './watch-follow.js';
 
@@ -141,6 +143,35 @@ export class CounterReader<M extends ValueMode = 'number'> {
     return this.follower === undefined
       ? this.readAt(this.own, list)
       : this.follower.read((view) => this.readAt(view, list));
+  }
+
+  /**
+   * How much a counter grew per `step` bucket whose start is in `[from, to)`, oldest first, 0 for
+   * empty buckets (docs/reading.md, "Series"). `step` must be kept by the rollups; throws an
+   * `InvalidSeriesRequestError` naming the field otherwise, or past 10,000 buckets.
+   */
+  async getSeries(name: string, options: SeriesOptions): Promise<Series<M>> {
+    return (await this.getSeriesMany([name], options)).get(name)!;
+  }
+
+  /**
+   * The series of many counters (a name given twice appears once), as {@link getSeries}: per node
+   * one pipeline of HMGET, one per bucket and hash. During a ring change, the buckets of a
+   * counter it moves are read at both locations, like totals (docs/ring.md).
+   */
+  async getSeriesMany(
+    names: Iterable<string>,
+    options: SeriesOptions,
+  ): Promise<Map<string, Series<M>>> {
+    this.assertOpen();
+    const list = [...names];
+    for (const name of list) assertCounterName(name);
+    const request = seriesRequest(options);
+    const read = (view: ReaderView) => {
+      assertStepKept(request.step, view.rollups ?? this.options.rollups.map((r) => r.granularity));
+      return readSeries(view, list, request, this.clientOf, this.convertExact);
+    };
+    return this.follower === undefined ? read(this.own) : this.follower.read(read);
   }
 
   /**

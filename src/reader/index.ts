@@ -6,6 +6,8 @@ export {
   type FleetLink,
   type ReaderNode,
 } from './reader-options.js';
+export { MAX_SERIES_BUCKETS, type SeriesOptions, type SeriesStep } from './series-request.js';
+export type { Series } from './series-reader.js';
 export { INT64_MAX, INT64_MIN, type CounterValue, type ValueMode } from './counter-value.js';
 export { CounterWatch, type CounterWatchEvents, type WatchCallback } from './counter-watch.js';
 export { compileGlob, matchGlob, type GlobMatcher } from './glob.js';

@@ -11,6 +11,7 @@ import { ConfigError } from '../errors/index.js';
 import type { NodeLocator } from '../storage/index.js';
 import { assertKeyPrefix } from '../validation/index.js';
 import type { ValueMode } from './counter-value.js';
+import { isGranularity, type Rollups } from '../rollups/index.js';
 
 /** One storage node as the reader reaches it. */
 export interface ReaderNode {
@@ -73,6 +74,12 @@ export interface CounterReaderOptions<M extends ValueMode = 'number'> {
    * adds and drop the ones it removed. @defaultValue `READER_DEFAULTS.ringPollMs`
    */
   readonly ringPollMs: number;
+  /**
+   * The rollups the workers keep (`COUNTD_ROLLUPS`): the steps `getSeries` may read. With
+   * `fleet`, those of the registered ring record when it names them. `fromConfig` sets it.
+   * @defaultValue none, as `COUNTD_ROLLUPS`
+   */
+  readonly rollups: Rollups;
 }
 
 /** What the constructor takes: `nodes` and `ring`, the rest optional. */
@@ -83,7 +90,7 @@ export type CounterReaderInput<M extends ValueMode = 'number'> = Pick<
   Partial<Omit<CounterReaderOptions<M>, 'nodes' | 'ring'>>;
 
 /** What a config decides for every process of a deployment alike: nodes, ring, layout, fleet. */
-type Topology = 'nodes' | 'ring' | 'prefix' | 'buckets' | 'fleet';
+type Topology = 'nodes' | 'ring' | 'prefix' | 'buckets' | 'fleet' | 'rollups';
 
 /** The options {@link readerOptionsFromConfig} takes over the config's: value mode, timeouts. */
 export type ReaderConfigOverrides<M extends ValueMode = 'number'> = Partial<
@@ -119,6 +126,7 @@ export const READER_DEFAULTS = Object.freeze({
   publishWrites: true,
   // As often as workers poll it (docs/ring.md, "Workers").
   ringPollMs: 1000,
+  rollups: Object.freeze([]) as Rollups,
 });
 
 /** Merges defaults, validates and freezes; throws a {@link ConfigError} naming the option. */
@@ -164,6 +172,14 @@ export function resolveReaderOptions<M extends ValueMode>(
     if (!Number.isSafeInteger(value) || value < 1) {
       throw new ConfigError(key, `must be a positive integer, got ${String(value)}`);
     }
+  }
+  if (
+    !Array.isArray(merged.rollups) ||
+    !merged.rollups.every((r: unknown) =>
+      isGranularity((r as { granularity?: unknown })?.granularity),
+    )
+  ) {
+    throw new ConfigError('rollups', 'must be a list of rollups (parseRollups of COUNTD_ROLLUPS)');
   }
   if (typeof merged.publishWrites !== 'boolean') {
     throw new ConfigError('publishWrites', 'must be a boolean');

@@ -5,6 +5,7 @@ import {
   type RingState,
 } from '../ring-change/index.js';
 import type { StorageLayout } from '../storage/index.js';
+import type { SeriesStep } from './series-request.js';
 
 /** Where a reader reads at one ring epoch: one placement, or two while a change splits counters. */
 export interface ReaderView {
@@ -16,6 +17,11 @@ export interface ReaderView {
   readonly placement: ChangePlacement | undefined;
   /** Nodes that may hold counters, in listing order: `to` ∪ `from` while a change splits. */
   readonly nodeIds: readonly string[];
+  /**
+   * The granularities the registered ring keeps (its `rollups`), which series may be read by;
+   * `undefined` when the view has no ring record naming them: the reader's own option decides.
+   */
+  readonly rollups?: readonly SeriesStep[] | undefined;
   /**
    * Equal for two epochs whose reads are the same: the ring version, the change's target and
    * whether it splits counters. These only move forward, so equal at the start and at the end
