@@ -28,7 +28,8 @@ export async function ensureBuilt(): Promise<void> {
       await run('npm', ['run', 'build'], { cwd: ROOT, maxBuffer: 16 << 20 });
     } catch (err) {
       // tsc still emits on type errors (someone else's work in progress, say): copy the Lua
-      // scripts that `&&` skipped and go on if every output is now fresh; fail otherwise.
+      // scripts and page files that `&&` skipped and go on if every output is now fresh; fail
+      // otherwise.
       await run(process.execPath, ['scripts/copy-assets.mjs'], { cwd: ROOT });
       const still = staleOutputs();
       const output = (err as { stdout?: string }).stdout ?? String(err);
@@ -53,7 +54,8 @@ function staleOutputs(): string[] {
       let output: string;
       if (rel.endsWith('.ts') && !rel.endsWith('.d.ts'))
         output = join(ROOT, 'dist', rel.replace(/\.ts$/, '.js'));
-      else if (rel.endsWith('.lua')) output = join(ROOT, 'dist', rel);
+      else if (rel.endsWith('.lua') || rel.startsWith('workers/ui/page/'))
+        output = join(ROOT, 'dist', rel);
       else continue;
       if (mtime(output) < mtime(source)) stale.push(rel);
     }
