@@ -15,6 +15,7 @@ export function ringFromConfig(config: CountdConfig): { ring: HashRing; fleet: F
     ...ring.definition,
     buckets: config.buckets,
     prefix: config.prefix,
+    rollups: config.rollups,
   });
   return { ring, fleet: { fingerprint, canonical, describeDifferences: describeRingDifferences } };
 }

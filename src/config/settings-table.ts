@@ -9,7 +9,7 @@ export function settingsTable(): string {
     ...Object.values(SETTINGS).map((s) => [
       `\`${s.env}\``,
       `\`--${s.flag}\``,
-      'default' in s ? `\`${s.default}\`` : s.unset,
+      'default' in s && s.default !== '' ? `\`${s.default}\`` : s.unset,
       s.description,
     ]),
     ...OTHER_VARIABLES.map((v) => [`\`${v.env}\``, v.flag, v.default, v.description]),

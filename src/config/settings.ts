@@ -2,6 +2,7 @@ import { ConfigError } from '../errors/index.js';
 import { parseNodeList, type NodeSpec } from './node-spec.js';
 import { parseRedisUrl, type RedisConnection } from './redis-url.js';
 import { MAX_POINTS_PER_WEIGHT } from '../ring/ring-options.js';
+import { parseRollups, type Rollups } from '../rollups/index.js';
 import { assertKeyPrefix, assertQueueName } from '../validation/index.js';
 
 /** One configurable value: read from `env`, overridden by `--flag`. */
@@ -134,6 +135,16 @@ export const SETTINGS = {
     default: '160',
     description: 'points per weight unit in the `points` algorithm',
     parse: integer(1, MAX_POINTS_PER_WEIGHT),
+  },
+  rollups: {
+    env: 'COUNTD_ROLLUPS',
+    flag: 'rollups',
+    // Empty: no rollups. The table shows `unset` for an empty default.
+    default: '',
+    unset: '(none: totals only)',
+    description:
+      'time buckets kept per counter, `<granularity>:<retention>,...` with granularities `minute`, `hour`, `day` and retentions `<n>s`, `<n>m`, `<n>h`, `<n>d`, e.g. `minute:48h,hour:35d,day:400d` (part of the ring fingerprint; docs/series.md)',
+    parse: (raw: string, source: string): Rollups => parseRollups(raw, source),
   },
   flushIntervalMs: {
     env: 'COUNTD_FLUSH_INTERVAL_MS',
@@ -309,7 +320,7 @@ export const SETTINGS = {
     flag: 'ui-host',
     default: '127.0.0.1',
     description:
-      "address of the web page of `countd ui` (and `countd up`); it has no authentication: keep it on loopback or behind a proxy that has",
+      'address of the web page of `countd ui` (and `countd up`); it has no authentication: keep it on loopback or behind a proxy that has',
     parse: host,
   },
   uiPort: {

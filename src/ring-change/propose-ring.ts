@@ -1,6 +1,7 @@
 import { MAX_NODE_WEIGHT, validateNodeId } from '../config/node-spec.js';
 import { SETTINGS } from '../config/settings.js';
 import { ConfigError } from '../errors/index.js';
+import { formatRollups, type Rollups } from '../rollups/index.js';
 import { ringRecord, type RegisteredNode, type RingRecord } from './ring-record.js';
 
 /** What one `countd ring add|remove|reweight|layout` asks for. */
@@ -9,7 +10,11 @@ export type RingChangeRequest =
   | { kind: 'add'; node: { id: string; weight: number; url: string } }
   | { kind: 'remove'; id: string }
   | { kind: 'reweight'; id: string; weight: number }
-  | { kind: 'layout'; buckets: number };
+  /**
+   * Buckets and/or rollups (docs/series.md): nothing moves for rollups, the next version writes
+   * the new buckets; an empty list drops them all (what was written expires with its TTL).
+   */
+  | { kind: 'layout'; buckets?: number | undefined; rollups?: Rollups | undefined };
 
 /**
  * The next version's record (version = current.version + 1) for `request`. Throws a ConfigError
@@ -17,13 +22,18 @@ export type RingChangeRequest =
  * or bucket count is unchanged or out of range, the URL carries credentials.
  */
 export function proposeRing(current: RingRecord, request: RingChangeRequest): RingRecord {
-  const next = (changes: { nodes?: readonly RegisteredNode[]; buckets?: number }): RingRecord =>
+  const next = (changes: {
+    nodes?: readonly RegisteredNode[];
+    buckets?: number;
+    rollups?: Rollups;
+  }): RingRecord =>
     ringRecord({
       version: current.version + 1,
       algorithm: current.algorithm,
       pointsPerWeight: current.pointsPerWeight,
       buckets: changes.buckets ?? current.buckets,
       prefix: current.prefix,
+      rollups: changes.rollups ?? current.rollups,
       nodes: changes.nodes ?? current.nodes,
     });
   const known = (id: string): RegisteredNode => {
@@ -65,10 +75,20 @@ export function proposeRing(current: RingRecord, request: RingChangeRequest): Ri
     }
     case 'layout': {
       // The one definition of the allowed range is the COUNTD_BUCKETS setting's.
-      const buckets = SETTINGS.buckets.parse(String(request.buckets), 'buckets');
-      if (buckets === current.buckets)
+      const buckets =
+        request.buckets === undefined
+          ? current.buckets
+          : SETTINGS.buckets.parse(String(request.buckets), 'buckets');
+      const rollups = request.rollups ?? current.rollups ?? [];
+      const sameRollups = formatRollups(rollups) === formatRollups(current.rollups ?? []);
+      if (request.rollups !== undefined && sameRollups && buckets === current.buckets)
+        throw new ConfigError(
+          'rollups',
+          `the ring already keeps ${formatRollups(rollups) || 'no rollups'}`,
+        );
+      if (buckets === current.buckets && sameRollups)
         throw new ConfigError('buckets', `the ring already has ${buckets} buckets`);
-      return next({ buckets });
+      return next({ buckets, rollups });
     }
   }
 }

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors/index.js';
 import { HashRing, ringFingerprint, type RingAlgorithm } from '../ring/index.js';
+import { parseRollups, type Rollups } from '../rollups/index.js';
 import { StorageLayout } from '../storage/index.js';
 
 /** A node as the fleet's registered ring holds it: the URL carries no credentials. */
@@ -24,6 +25,8 @@ export interface RingRecord {
   readonly pointsPerWeight?: number;
   readonly buckets: number;
   readonly prefix: string;
+  /** Time buckets the workers of this version write (docs/series.md); absent when none. */
+  readonly rollups?: Rollups;
   /** Sorted by id. */
   readonly nodes: readonly RegisteredNode[];
 }
@@ -35,6 +38,7 @@ export interface RingRecordInput {
   readonly pointsPerWeight?: number | undefined;
   readonly buckets: number;
   readonly prefix: string;
+  readonly rollups?: Rollups | undefined;
   readonly nodes: readonly RegisteredNode[];
 }
 
@@ -47,6 +51,7 @@ export function ringRecord(input: RingRecordInput): RingRecord {
     ...ring.definition,
     buckets: input.buckets,
     prefix: input.prefix,
+    rollups: input.rollups,
   });
   const nodes = [...input.nodes]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
@@ -61,6 +66,7 @@ export function ringRecord(input: RingRecordInput): RingRecord {
       : {}),
     buckets: input.buckets,
     prefix: input.prefix,
+    ...(input.rollups !== undefined && input.rollups.length > 0 ? { rollups: input.rollups } : {}),
     nodes,
   };
 }
@@ -101,6 +107,9 @@ export function parseRingRecord(text: string, key: string): RingRecord {
   if (typeof buckets !== 'number' || typeof prefix !== 'string')
     throw new ConfigError(key, 'has no buckets or prefix in its canonical form');
   const points = canonical.pointsPerWeight;
+  // The canonical form holds the rollups (the fingerprint covers them), not the record's copy.
+  const rollups =
+    typeof canonical.rollups === 'string' ? parseRollups(canonical.rollups, key) : undefined;
   return {
     fingerprint: record.fingerprint,
     canonical: record.canonical,
@@ -109,6 +118,7 @@ export function parseRingRecord(text: string, key: string): RingRecord {
     ...(typeof points === 'number' && algorithm === 'points' ? { pointsPerWeight: points } : {}),
     buckets,
     prefix,
+    ...(rollups !== undefined && rollups.length > 0 ? { rollups } : {}),
     nodes: nodes.map((n) =>
       n.url === undefined
         ? { id: n.id, weight: n.weight }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors/index.js';
+import { formatRollups, type Rollups } from '../rollups/index.js';
 import type { RingDefinition } from './hash-ring.js';
 import { canonicalNodes, HASH_RING_DEFAULTS, type RingNode } from './ring-options.js';
 
@@ -12,6 +13,8 @@ export interface RingFingerprintInput extends RingDefinition {
   readonly buckets: number;
   /** Redis key prefix on storage nodes. */
   readonly prefix: string;
+  /** Time buckets every worker writes (COUNTD_ROLLUPS); none when absent or empty. */
+  readonly rollups?: Rollups | undefined;
 }
 
 export interface RingFingerprint {
@@ -27,6 +30,8 @@ interface CanonicalRing {
   readonly pointsPerWeight: number | null;
   readonly buckets: number;
   readonly prefix: string;
+  /** Canonical spec (`minute:2d,hour:35d`); absent when no rollups, so rings without keep their fingerprint. */
+  readonly rollups?: string;
   readonly nodes: readonly RingNode[];
 }
 
@@ -49,6 +54,9 @@ export function ringFingerprint(input: RingFingerprintInput): RingFingerprint {
         : null,
     buckets: input.buckets,
     prefix: input.prefix,
+    ...(input.rollups !== undefined && input.rollups.length > 0
+      ? { rollups: formatRollups(input.rollups) }
+      : {}),
     nodes: canonicalNodes(input.nodes).map(({ id, weight }) => ({ id, weight })),
   };
   const canonical = JSON.stringify(ring);
@@ -81,6 +89,7 @@ export function describeRingDifferences(
   scalar('pointsPerWeight', expected.pointsPerWeight, actual.pointsPerWeight);
   scalar('buckets', expected.buckets, actual.buckets);
   scalar('prefix', expected.prefix, actual.prefix);
+  scalar('rollups', expected.rollups ?? '', actual.rollups ?? '');
   const before = new Map(expected.nodes.map((node) => [node.id, node.weight]));
   const after = new Map(actual.nodes.map((node) => [node.id, node.weight]));
   for (const [id, weight] of before) {
@@ -113,6 +122,7 @@ function parseCanonical(text: string): CanonicalRing | undefined {
     pointsPerWeight: typeof pointsPerWeight === 'number' ? pointsPerWeight : null,
     buckets: typeof ring.buckets === 'number' ? ring.buckets : Number.NaN,
     prefix: String(ring.prefix),
+    ...(typeof ring.rollups === 'string' ? { rollups: ring.rollups } : {}),
     nodes,
   };
 }

@@ -51,6 +51,12 @@ const BAD_VALUES: Record<SettingName, Array<[string, RegExp]>> = {
   ],
   ringAlgorithm: [['md5', /"md5" is not one of ketama, points/]],
   ringPoints: [['0', /out of range \(expected 1\.\.10000\)/]],
+  rollups: [
+    ['week:30d', /unknown granularity "week"/],
+    ['minute:48h,minute:1d', /"minute" is given twice/],
+    ['hour:10m', /shorter than one hour/],
+    ['minute:soon', /"soon" is not a duration/],
+  ],
   flushIntervalMs: [
     ['5', /5 is out of range \(expected 10\.\.3600000\)/],
     ['1.5', /"1\.5" is not an integer \(expected 10\.\.3600000\)/],
@@ -107,6 +113,7 @@ describe('parseConfig', () => {
       buckets: 4096,
       ringAlgorithm: 'ketama',
       ringPoints: 160,
+      rollups: [],
       flushIntervalMs: 1000,
       concurrency: 2000,
       maxBufferCounters: 1_000_000,

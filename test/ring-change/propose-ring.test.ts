@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors/index.js';
-import { proposeRing, ringRecord, type RingRecord } from '../../src/ring-change/index.js';
+import {
+  parseRingRecord,
+  proposeRing,
+  ringRecord,
+  type RingRecord,
+} from '../../src/ring-change/index.js';
+import { parseRollups } from '../../src/rollups/index.js';
 
 const v1: RingRecord = ringRecord({
   version: 1,
@@ -42,6 +48,16 @@ describe('proposeRing', () => {
     const layout = proposeRing(v1, { kind: 'layout', buckets: 128 });
     expect(layout).toMatchObject({ version: 2, buckets: 128, nodes: v1.nodes });
     expect(layout.fingerprint).not.toBe(v1.fingerprint);
+    const rollups = parseRollups('minute:48h,day:400d', 'rollups');
+    const withRollups = proposeRing(v1, { kind: 'layout', rollups });
+    expect(withRollups).toMatchObject({ version: 2, buckets: v1.buckets, rollups });
+    expect(parseRingRecord(JSON.stringify(withRollups), 'k').rollups).toEqual(rollups);
+    expect(refusal(() => proposeRing(withRollups, { kind: 'layout', rollups })).setting).toBe(
+      'rollups',
+    );
+    const dropped = proposeRing(withRollups, { kind: 'layout', rollups: [] });
+    expect(dropped.rollups).toBeUndefined();
+    expect(dropped.fingerprint).toBe(ringRecord({ ...v1, version: 3 }).fingerprint);
   });
 
   it('names what is wrong', () => {

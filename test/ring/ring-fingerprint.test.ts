@@ -6,6 +6,7 @@ import {
   ringFingerprint,
   type RingFingerprintInput,
 } from '../../src/ring/index.js';
+import { parseRollups } from '../../src/rollups/index.js';
 
 const BASE: RingFingerprintInput = {
   nodes: [
@@ -29,6 +30,24 @@ describe('ringFingerprint', () => {
     // printf '%s' <canonical> | sha256sum | cut -c1-16
     expect(fingerprint).toBe('6d80c6d722b7eb65');
     expect(ringFingerprint({ ...BASE }).fingerprint).toBe(fingerprint);
+  });
+
+  it('leaves the fingerprint of a ring without rollups as it was; rollups change it', () => {
+    expect(ringFingerprint({ ...BASE, rollups: [] }).fingerprint).toBe('6d80c6d722b7eb65');
+    const rollups = parseRollups('hour:35d,minute:48h', 'COUNTD_ROLLUPS');
+    const withRollups = ringFingerprint({ ...BASE, rollups });
+    expect(withRollups.canonical).toContain(
+      '"prefix":"countd","rollups":"minute:2d,hour:35d","nodes"',
+    );
+    expect(withRollups.fingerprint).not.toBe('6d80c6d722b7eb65');
+    // Written otherwise, the same rollups: the same ring.
+    expect(
+      ringFingerprint({ ...BASE, rollups: parseRollups('minute:2880m,hour:840h', 'x') })
+        .fingerprint,
+    ).toBe(withRollups.fingerprint);
+    expect(describeRingDifferences(withRollups.canonical, ringFingerprint(BASE).canonical)).toEqual(
+      ['rollups "minute:2d,hour:35d" → ""'],
+    );
   });
 
   it('does not depend on node order or on anything but id and weight', () => {

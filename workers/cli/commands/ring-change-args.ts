@@ -7,6 +7,7 @@ import {
   type NodeSpec,
 } from '../../../src/config/index.js';
 import type { RingChangeKind } from '../../../src/ring-change/index.js';
+import type { Rollups } from '../../../src/rollups/index.js';
 import { intFlag, parseCommandArgs, stringFlag, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAG_OPTIONS } from '../config-flags.js';
 import { UsageError } from '../usage-error.js';
@@ -16,7 +17,11 @@ export type RingChangeAsk =
   | { readonly kind: 'add'; readonly node: { id: string; weight: number; url: string } }
   | { readonly kind: 'remove'; readonly id: string }
   | { readonly kind: 'reweight'; readonly id: string; readonly weight: number }
-  | { readonly kind: 'layout'; readonly buckets: number };
+  | {
+      readonly kind: 'layout';
+      readonly buckets?: number | undefined;
+      readonly rollups?: Rollups | undefined;
+    };
 
 /** A parsed `ring add|remove|reweight|layout` command line. */
 export interface RingChangeArgs {
@@ -50,7 +55,7 @@ const USAGE: Record<RingChangeKind, string> = {
   add: 'countd ring add <id>[:<weight>]=<url>',
   remove: 'countd ring remove <id>',
   reweight: 'countd ring reweight <id> <weight>',
-  layout: 'countd ring layout --buckets <B>',
+  layout: 'countd ring layout [--buckets <B>] [--rollups <spec>]',
 };
 
 /** Parses the arguments of `countd ring <kind>`; bad usage throws a UsageError or ConfigError. */
@@ -113,10 +118,18 @@ function requestOf(
     case 'layout': {
       take(0);
       const raw = stringFlag(parsed, 'buckets');
-      if (raw === undefined)
-        throw new UsageError(`countd ring layout: give the new bucket count (${usage})`);
+      // `--rollups ''` is a change too: it drops every rollup.
+      const rollups = stringFlag(parsed, 'rollups');
+      if (raw === undefined && rollups === undefined)
+        throw new UsageError(`countd ring layout: give the new bucket count or rollups (${usage})`);
       return {
-        request: { kind, buckets: SETTINGS.buckets.parse(raw, '--buckets') },
+        request: {
+          kind,
+          ...(raw === undefined ? {} : { buckets: SETTINGS.buckets.parse(raw, '--buckets') }),
+          ...(rollups === undefined
+            ? {}
+            : { rollups: SETTINGS.rollups.parse(rollups, '--rollups') }),
+        },
         added: undefined,
       };
     }
