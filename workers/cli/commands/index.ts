@@ -8,6 +8,7 @@ import { incrCommand } from './incr.js';
 import { loadCommand } from './load.js';
 import { nodeCommand } from './node.js';
 import { ringCommand } from './ring.js';
+import { seriesCommand } from './series.js';
 import { upCommand } from './up.js';
 import { watchCommand } from './watch.js';
 import { workerCommand } from './worker.js';
@@ -19,6 +20,7 @@ export const commands: readonly Command[] = [
   gatewayCommand,
   incrCommand,
   getCommand,
+  seriesCommand,
   watchCommand,
   countersCommand,
   listCommand,
