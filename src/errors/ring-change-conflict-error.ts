@@ -7,9 +7,12 @@ import type { RingChangeRecord } from '../ring-change/ring-state.js';
  * - `old-workers`: the queue has BullMQ workers that are not live countd workers registered in
  *   the fleet (0.1.0 workers do not follow ring versions, and would write under the old ring);
  * - `fence-violated`: a counter's old location changed after every node was fenced, so
- *   something wrote under the old version; the change stops before deleting it.
+ *   something wrote under the old version; the change stops before deleting it;
+ * - `runner-busy`: another runner holds the change's lease (`holder` names it);
+ * - `lease-lost`: this runner's lease expired and another runner took it: this one stops.
  */
-export type RingChangeConflictReason = 'in-progress' | 'old-workers' | 'fence-violated';
+export type RingChangeConflictReason =
+  'in-progress' | 'old-workers' | 'fence-violated' | 'runner-busy' | 'lease-lost';
 
 /** A ring change was refused or stopped: it would run beside another writer of the ring. */
 export class RingChangeConflictError extends CountdError {
@@ -22,6 +25,8 @@ export class RingChangeConflictError extends CountdError {
   /** `fence-violated`: the node, hash and counter whose value moved under the old version. */
   readonly node: string | undefined;
   readonly counter: string | undefined;
+  /** `runner-busy`, `lease-lost`: the runner holding the lease (`<host>:<pid>:<random>`). */
+  readonly holder: string | undefined;
 
   constructor(
     reason: RingChangeConflictReason,
@@ -31,6 +36,7 @@ export class RingChangeConflictError extends CountdError {
       readonly countdWorkers?: number;
       readonly node?: string;
       readonly counter?: string;
+      readonly holder?: string;
       readonly message?: string;
     } = {},
   ) {
@@ -41,6 +47,7 @@ export class RingChangeConflictError extends CountdError {
     this.countdWorkers = detail.countdWorkers;
     this.node = detail.node;
     this.counter = detail.counter;
+    this.holder = detail.holder;
   }
 }
 
@@ -50,6 +57,7 @@ function describe(
     readonly change?: RingChangeRecord;
     readonly bullWorkers?: number;
     readonly countdWorkers?: number;
+    readonly holder?: string;
     readonly message?: string;
   },
 ): string {
@@ -71,5 +79,15 @@ function describe(
       );
     case 'fence-violated':
       return `ring change stopped: ${detail.message ?? 'a fenced node was written under the old ring'}`;
+    case 'runner-busy':
+      return (
+        `another runner (${detail.holder ?? '?'}) is driving the ring change; it goes on by ` +
+        'itself, or its lease expires within seconds if it died, and a new run resumes it'
+      );
+    case 'lease-lost':
+      return (
+        `this runner's lease on the ring change expired and ${detail.holder ?? 'another runner'} ` +
+        'holds it now (was this process paused?): this runner stops, the other drives the change'
+      );
   }
 }

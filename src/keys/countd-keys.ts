@@ -8,7 +8,7 @@
  * change,
  * `<prefix>:updates` pub/sub channel. Queue Redis: `countd:fleet:<queue>:ring`,
  * `countd:fleet:<queue>:id`, `countd:fleet:<queue>:nodes`, `countd:fleet:<queue>:ring-change`
- * (+ `:jobs`), `countd:fleet:<queue>:ring-epoch`, `countd:fleet:<queue>:workers`.
+ * (+ `:jobs`, `:runner`), `countd:fleet:<queue>:ring-epoch`, `countd:fleet:<queue>:workers`.
  */
 export class CountdKeys {
   constructor(readonly prefix: string) {}
@@ -108,6 +108,14 @@ export class CountdKeys {
   /** Set in the queue Redis: ids of jobs that may hold parts applied under the change's `from`. */
   ringChangeJobs(queueName: string): string {
     return `countd:fleet:${queueName}:ring-change:jobs`;
+  }
+
+  /**
+   * Key in the queue Redis: the lease of the runner driving the ring change (its token, with a
+   * TTL it renews), so two runners of one change do not both drive it.
+   */
+  ringChangeRunner(queueName: string): string {
+    return `countd:fleet:${queueName}:ring-change:runner`;
   }
 
   /** Integer in the queue Redis, incremented by every change of the ring or change record. */

@@ -1,14 +1,11 @@
 import type { Redis } from 'ioredis';
 import { measureMovement, syntheticKeys } from '../ring/index.js';
-import { scanCounters } from './counter-scan.js';
-import { ChangePlacement } from './change-placement.js';
-import { hashRingOf, type RingRecord } from './ring-record.js';
+import { scanMoves } from './move-scan.js';
+import { MoveTargets } from './move-targets.js';
+import { hashRingOf, layoutOf, type RingRecord } from './ring-record.js';
 
 /** Synthetic names the expected share is measured on: enough for ±0.3 % (binomial, 1 σ). */
 const EXPECTED_SHARE_KEYS = 100_000;
-
-/** HSCAN COUNT of the plan's scan. */
-const PLAN_SCAN_COUNT = 1000;
 
 /** What a change from `from` to `to` would move, counted on the counters the nodes hold. */
 export interface ChangePlan {
@@ -18,6 +15,11 @@ export interface ChangePlan {
   readonly counters: number;
   /** Counters whose location (node or hash) changes. */
   readonly moving: number;
+  /**
+   * Fields of time-bucket hashes (docs/series.md) on the `from` nodes, and those that move with
+   * their counter (node or slot changes); not in `counters` nor `moving`.
+   */
+  readonly timeBuckets: { readonly fields: number; readonly moving: number };
   /**
    * Per node of `from` ∪ `to`: counters now, after the change, and moving out and in (a
    * counter changing hash on the same node counts in both).
@@ -48,39 +50,33 @@ export async function planChange(
   to: RingRecord,
   clients: ReadonlyMap<string, Redis>,
 ): Promise<ChangePlan> {
-  // The runner's rule for what moves, on a change record that is only a pair of rings here.
-  const placement = new ChangePlacement({
-    kind: 'add',
-    from,
-    to,
-    phase: 'moving',
-    startedAt: 0,
-    updatedAt: 0,
-    moved: 0,
-    toMove: null,
-  });
-  const keys = placement.from.keys;
+  // The runner's rule and scan for what moves (ChangePlacement.movesFrom, one hash per name).
+  const targets = new MoveTargets({ from, to });
+  const keys = layoutOf(from).keys;
   const ids = [...new Set([...from.nodes, ...to.nodes].map((n) => n.id))].sort();
   const tally = new Map(ids.map((id) => [id, { before: 0, movingOut: 0, movingIn: 0 }]));
   let counters = 0;
   let moving = 0;
   let changingNode = 0;
+  const timeBuckets = { fields: 0, moving: 0 };
   await Promise.all(
     from.nodes.map(async ({ id }) => {
       const client = clients.get(id);
       if (client === undefined) throw new Error(`planChange: no client for node ${id}`);
       const own = tally.get(id)!;
-      for await (const batch of scanCounters(client, keys, from.buckets, PLAN_SCAN_COUNT)) {
-        for (let i = 0; i < batch.entries.length; i += 2) {
-          const name = batch.entries[i]!;
-          counters++;
-          own.before++;
-          if (!placement.movesFrom(name, id, batch.key)) continue;
-          const to = placement.to.locate(name).node;
+      for await (const chunk of scanMoves(client, id, keys, from.buckets, targets)) {
+        if (chunk.kind === 'series') {
+          timeBuckets.fields += chunk.scanned;
+          timeBuckets.moving += chunk.items.length;
+          continue;
+        }
+        counters += chunk.scanned;
+        own.before += chunk.scanned;
+        for (const item of chunk.items) {
           moving++;
           own.movingOut++;
-          tally.get(to)!.movingIn++;
-          if (to !== id) changingNode++;
+          tally.get(item.target)!.movingIn++;
+          if (item.target !== id) changingNode++;
         }
       }
     }),
@@ -90,6 +86,7 @@ export async function planChange(
     to,
     counters,
     moving,
+    timeBuckets,
     perNode: ids.map((id) => {
       const t = tally.get(id)!;
       return { id, ...t, after: t.before - t.movingOut + t.movingIn };

@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { NodeIdentityError, ReplicasShortError, StorageError } from '../errors/index.js';
 import { RingChangeConflictError } from '../errors/index.js';
-import type { StorageLayout } from '../storage/index.js';
-import { ChangePlacement } from './change-placement.js';
-import { scanCounters } from './counter-scan.js';
+import type { CountdKeys } from '../keys/index.js';
+import type { MoveItem } from './move-scan.js';
 import type { RingChangeStep } from './ring-change-step.js';
 import type { RingChangeRecord } from './ring-state.js';
 import { layoutOf } from './ring-record.js';
@@ -28,6 +27,8 @@ export interface CounterMoverOptions {
   /** Per node id, what its identity key holds once fenced for `change.to.version`. */
   readonly identities: ReadonlyMap<string, string>;
   readonly batchSize: number;
+  /** Batches of one source node moving at once (each its move-ins, then its move-out). */
+  readonly batchesInFlight: number;
   readonly minReplicas: number;
   readonly replicaWaitMs: number;
   /** After each batch: fields folded in now, and fields found folded already. */
@@ -35,66 +36,55 @@ export interface CounterMoverOptions {
   readonly onStep: (step: RingChangeStep) => void;
 }
 
-interface Pending {
-  readonly sourceKey: string;
-  readonly field: string;
-  readonly value: string;
-  readonly target: string;
-  readonly targetKey: string;
-  readonly flagKey: string;
-}
-
 /**
- * Moves every counter of a `from` node whose location under `to` differs (docs/ring.md,
- * "moving"): per batch, move-in.lua on each target (the fold, once per counter thanks to its
- * flag), a replica wait when asked, then move-out.lua on the source. Stopped at any point and
- * run again, it reads what is still at the old locations and finishes the moves: each counter
- * is folded in once.
+ * Moves fields a scan found at their old locations (docs/ring.md, "moving"): per batch,
+ * move-in.lua on each target (the fold, once per field thanks to its flag), a replica wait when
+ * asked, then move-out.lua on the source. Several batches of a source are in flight at once: a
+ * field is in one batch only, and each batch keeps its own order (move-in before move-out), so
+ * they need no order between them. Stopped at any point and run again, the runner reads what is
+ * still at the old locations and this finishes the moves: each field is folded in once.
  */
 export class CounterMover {
-  private readonly placement: ChangePlacement;
-  private readonly target: StorageLayout;
+  private readonly keys: CountdKeys;
 
   constructor(private readonly options: CounterMoverOptions) {
-    this.placement = new ChangePlacement(options.change);
-    this.target = this.placement.to;
+    this.keys = layoutOf(options.change.to).keys;
   }
 
-  /** Moves what node `source` holds that belongs elsewhere under `to`. */
-  async moveFrom(source: string, signal?: AbortSignal): Promise<void> {
-    const { change, batchSize } = this.options;
-    const redis = this.options.client(source);
-    const keys = layoutOf(change.from).keys;
-    let pending: Pending[] = [];
-    for await (const batch of scanCounters(redis, keys, change.from.buckets, batchSize, signal)) {
-      for (let i = 0; i < batch.entries.length; i += 2) {
-        const field = batch.entries[i]!;
-        if (!this.placement.movesFrom(field, source, batch.key)) continue;
-        const { current, movedKey } = this.placement.locate(field);
-        pending.push({
-          sourceKey: batch.key,
-          field,
-          value: batch.entries[i + 1]!,
-          target: current.node,
-          targetKey: current.key,
-          flagKey: movedKey,
-        });
-        if (pending.length >= batchSize) {
-          await this.moveBatch(source, pending, signal);
-          pending = [];
-        }
+  /** Moves `chunks` (what a scan of node `source` found to move) in batches. */
+  async move(
+    source: string,
+    chunks: AsyncIterable<readonly MoveItem[]> | Iterable<readonly MoveItem[]>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const { batchSize, batchesInFlight } = this.options;
+    const running = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    const launch = (batch: MoveItem[]): void => {
+      const done: Promise<void> = this.moveBatch(source, batch, signal)
+        .catch((error: unknown) => void (failure ??= { error }))
+        .finally(() => running.delete(done));
+      running.add(done);
+    };
+    let pending: MoveItem[] = [];
+    scan: for await (const items of chunks) {
+      for (const item of items) {
+        pending.push(item);
+        if (pending.length < batchSize) continue;
+        launch(pending);
+        pending = [];
+        while (running.size >= batchesInFlight) await Promise.race(running);
+        if (failure !== undefined) break scan;
       }
     }
-    if (pending.length > 0) await this.moveBatch(source, pending, signal);
+    if (failure === undefined && pending.length > 0) launch(pending);
+    await Promise.all(running);
+    if (failure !== undefined) throw failure.error;
   }
 
-  private async moveBatch(source: string, batch: Pending[], signal?: AbortSignal): Promise<void> {
-    const byTarget = new Map<string, Pending[]>();
-    for (const p of batch) {
-      let list = byTarget.get(p.target);
-      if (list === undefined) byTarget.set(p.target, (list = []));
-      list.push(p);
-    }
+  private async moveBatch(source: string, batch: MoveItem[], signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const byTarget = groupBy(batch, (p) => p.target);
     const replies = await Promise.all(
       [...byTarget].map(([target, items]) => this.moveIn(target, items)),
     );
@@ -108,15 +98,17 @@ export class CounterMover {
 
   private async moveIn(
     target: string,
-    items: Pending[],
+    items: MoveItem[],
   ): Promise<{ moved: number; already: number }> {
     const redis = this.commands(target);
     const groups = groupBy(items, (p) => p.targetKey);
-    const keys = [this.target.keys.nodeIdentity()];
+    const keys = [this.identityKey()];
     let data = '';
     for (const [targetKey, list] of groups) {
-      keys.push(targetKey, list[0]!.flagKey);
-      data += `${list.length}\t`;
+      const first = list[0]!;
+      keys.push(targetKey, first.flagKey);
+      // Every writer gives a time bucket the same expiry (docs/series.md): the first is all.
+      data += `${list.length}\t${first.expireAt}\t`;
       for (const p of list) data += `${p.field}\t${p.value}\t`;
     }
     const reply = await redis.countdMoveIn(keys.length, [...keys, this.identity(target), data]);
@@ -135,10 +127,10 @@ export class CounterMover {
     return { moved: Number(reply[1]), already: Number(reply[2]) };
   }
 
-  private async moveOut(source: string, items: Pending[]): Promise<void> {
+  private async moveOut(source: string, items: MoveItem[]): Promise<void> {
     const redis = this.commands(source);
     const groups = groupBy(items, (p) => p.sourceKey);
-    const keys = [this.target.keys.nodeIdentity(), ...groups.keys()];
+    const keys = [this.identityKey(), ...groups.keys()];
     let data = '';
     for (const list of groups.values()) {
       data += `${list.length}\t`;
@@ -174,7 +166,7 @@ export class CounterMover {
       // (every flag set already by a run that stopped before its wait).
       const replies = await redis
         .pipeline()
-        .set(this.target.keys.replicaProbe(), '1')
+        .set(this.keys.replicaProbe(), '1')
         .wait(minReplicas, replicaWaitMs)
         .exec();
       const failed = replies?.find(([err]) => err !== null)?.[0];
@@ -191,6 +183,10 @@ export class CounterMover {
     if (!('countdMoveIn' in redis)) redis.defineCommand('countdMoveIn', { lua: MOVE_IN_SCRIPT });
     if (!('countdMoveOut' in redis)) redis.defineCommand('countdMoveOut', { lua: MOVE_OUT_SCRIPT });
     return redis as unknown as MoveCommands;
+  }
+
+  private identityKey(): string {
+    return this.keys.nodeIdentity();
   }
 
   private identity(id: string): string {

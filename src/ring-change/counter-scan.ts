@@ -2,12 +2,20 @@ import type { Redis } from 'ioredis';
 import type { CountdKeys } from '../keys/index.js';
 
 /**
- * Buckets whose first HSCAN goes out in one pipeline: most bucket hashes are small (listpack,
- * returned whole by one HSCAN), so one round trip per bucket would dominate a scan.
+ * Hashes whose first HSCAN goes out in one pipeline: most bucket hashes are small (listpack,
+ * returned whole by one HSCAN), so one round trip per hash would dominate a scan.
  */
-const SCAN_PIPELINE = 64;
+const SCAN_PIPELINE = 128;
 
-/** One HSCAN reply of one counter hash: fields and values, flat (`[f, v, f, v, …]`). */
+/** One HSCAN reply of one hash: fields and values, flat (`[f, v, f, v, …]`). */
+export interface HashBatch {
+  /** The hash's index in the list scanned. */
+  readonly index: number;
+  readonly key: string;
+  readonly entries: readonly string[];
+}
+
+/** One HSCAN reply of one counter hash. */
 export interface CounterBatch {
   readonly bucket: number;
   readonly key: string;
@@ -26,24 +34,35 @@ export async function* scanCounters(
   count: number,
   signal?: AbortSignal,
 ): AsyncGenerator<CounterBatch> {
-  for (let first = 0; first < buckets; first += SCAN_PIPELINE) {
+  const hashes = Array.from({ length: buckets }, (_, b) => keys.bucket(b));
+  for await (const batch of scanHashes(node, hashes, count, signal))
+    yield { bucket: batch.index, key: batch.key, entries: batch.entries };
+}
+
+/** Every field of each hash of `hashes` (missing ones are empty), as {@link scanCounters}. */
+export async function* scanHashes(
+  node: Redis,
+  hashes: readonly string[],
+  count: number,
+  signal?: AbortSignal,
+): AsyncGenerator<HashBatch> {
+  for (let first = 0; first < hashes.length; first += SCAN_PIPELINE) {
     signal?.throwIfAborted();
-    const group = Array.from(
-      { length: Math.min(SCAN_PIPELINE, buckets - first) },
-      (_, i) => first + i,
-    );
+    const last = Math.min(hashes.length, first + SCAN_PIPELINE);
     const pipeline = node.pipeline();
-    for (const bucket of group) pipeline.hscan(keys.bucket(bucket), '0', 'COUNT', count);
+    for (let i = first; i < last; i++) pipeline.hscan(hashes[i]!, '0', 'COUNT', count);
     const replies = (await pipeline.exec()) ?? [];
-    for (const [i, bucket] of group.entries()) {
-      const [err, reply] = replies[i] ?? [new Error('no HSCAN reply'), null];
+    for (let i = first; i < last; i++) {
+      const [err, reply] = replies[i - first] ?? [new Error('no HSCAN reply'), null];
       if (err) throw err;
       const [cursor, entries] = reply as [string, string[]];
+      const key = hashes[i]!;
       if (cursor === '0') {
-        if (entries.length > 0) yield { bucket, key: keys.bucket(bucket), entries };
+        if (entries.length > 0) yield { index: i, key, entries };
         continue;
       }
-      yield* scanRest(node, keys.bucket(bucket), bucket, cursor, entries, count, signal);
+      for await (const rest of scanRest(node, key, cursor, entries, count, signal))
+        yield { index: i, key, entries: rest };
     }
   }
 }
@@ -52,12 +71,11 @@ export async function* scanCounters(
 async function* scanRest(
   node: Redis,
   key: string,
-  bucket: number,
   cursor: string,
   firstEntries: readonly string[],
   count: number,
   signal?: AbortSignal,
-): AsyncGenerator<CounterBatch> {
+): AsyncGenerator<string[]> {
   const seen = new Set<string>();
   let found = firstEntries;
   for (;;) {
@@ -67,7 +85,7 @@ async function* scanRest(
       seen.add(found[i]!);
       entries.push(found[i]!, found[i + 1]!);
     }
-    if (entries.length > 0) yield { bucket, key, entries };
+    if (entries.length > 0) yield entries;
     if (cursor === '0') return;
     signal?.throwIfAborted();
     [cursor, found] = await node.hscan(key, cursor, 'COUNT', count);

@@ -16,6 +16,24 @@ export interface RingChangeRunnerOptions {
    */
   readonly batchSize?: number;
   /**
+   * Batches of one source node moving at once: a batch waits for its move-ins, then its
+   * move-out, so with one in flight each node idles between round trips.
+   * @defaultValue 4
+   */
+  readonly batchesInFlight?: number;
+  /**
+   * Length of the runner's lease on the change (renewed every third of it): how long a runner
+   * killed mid-change keeps a new one waiting.
+   * @defaultValue 10000
+   */
+  readonly leaseMs?: number;
+  /**
+   * A runner that finds the lease held waits for it (true) or fails with a
+   * RingChangeConflictError `runner-busy` naming the holder (false).
+   * @defaultValue true
+   */
+  readonly waitForRunner?: boolean;
+  /**
    * Replicas of a target node that must acknowledge (`WAIT`) each move-in before its fields are
    * deleted from their old node; 0: none.
    * @defaultValue COUNTD_MIN_REPLICAS's default
@@ -40,6 +58,9 @@ export type ResolvedRingChangeOptions = Required<RingChangeRunnerOptions>;
 /** Library-only options' one definition; the replica settings come from the settings table. */
 export const RING_CHANGE_DEFAULTS = Object.freeze({
   batchSize: 1000,
+  batchesInFlight: 4,
+  leaseMs: 10_000,
+  waitForRunner: true,
   minReplicas: SETTING_DEFAULTS.minReplicas,
   replicaWaitMs: SETTING_DEFAULTS.replicaWaitMs,
   settlePollMs: 500,
@@ -60,6 +81,10 @@ export function resolveRingChangeOptions(
       throw new ConfigError(name, `${String(value)} must be an integer >= ${min}`);
   };
   check('batchSize', 1);
+  check('batchesInFlight', 1);
+  check('leaseMs', 100);
+  if (typeof merged.waitForRunner !== 'boolean')
+    throw new ConfigError('waitForRunner', 'must be true or false');
   check('minReplicas', 0);
   check('replicaWaitMs', 1);
   check('settlePollMs', 1);

@@ -5,11 +5,13 @@ import { SETTING_DEFAULTS } from '../config/setting-defaults.js';
 import { NodeIdentityError } from '../errors/index.js';
 import { CountdKeys } from '../keys/index.js';
 import { beginChange } from './change-begin.js';
-import { planChange } from './change-plan.js';
 import { enterPhase, finishChange, saveProgress, type RecordKeys } from './change-records.js';
 import { CounterMover } from './counter-mover.js';
 import { snapshotJobs, pruneFinishedJobs } from './jobs-snapshot.js';
 import { MoveRate } from './move-rate.js';
+import { scanMoves, type MoveChunk, type MoveItem } from './move-scan.js';
+import { MoveTargets } from './move-targets.js';
+import { RunnerLease } from './runner-lease.js';
 import { fenceNode, fencedIdentity, joinFleet } from './node-fence.js';
 import {
   resolveRingChangeOptions,
@@ -31,6 +33,11 @@ const SAVE_PROGRESS_MS = 500;
 const PROGRESS_EVERY_MS = 1000;
 /** moved@ keys per UNLINK in cleanup. */
 const UNLINK_CHUNK = 1000;
+/**
+ * Fields a moving phase keeps from its counting scan to move without scanning again (about
+ * 150 bytes each in the runner); past it, the move scans the nodes a second time.
+ */
+const MAX_HELD_FIELDS = 2_000_000;
 
 /** Where a change stands, as emitted by `progress`. */
 export interface RingChangeProgress {
@@ -49,6 +56,8 @@ export interface RingChangeRunnerEvents {
   phase: [RingChangePhase | 'done'];
   /** Each finished step, before the abort signal is checked (see RingChangeStep). */
   step: [RingChangeStep];
+  /** Another runner holds the change's lease (named): this one waits for it (`waitForRunner`). */
+  waiting: [string];
 }
 
 /**
@@ -91,11 +100,28 @@ export class RingChangeRunner extends EventEmitter<RingChangeRunnerEvents> {
    * aborts, after the step under way. Emits `progress` at least once a second.
    */
   async run(signal?: AbortSignal): Promise<void> {
+    const lease = new RunnerLease({
+      queue: this.options.queue,
+      key: this.keys.ringChangeRunner(this.options.queueName),
+      leaseMs: this.options.leaseMs,
+      wait: this.options.waitForRunner,
+      onWaiting: (holder) => this.emit('waiting', holder),
+    });
+    await lease.acquire(signal);
+    const guarded = signal === undefined ? lease.signal : AbortSignal.any([signal, lease.signal]);
+    try {
+      await this.drive(guarded);
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private async drive(signal: AbortSignal): Promise<void> {
     const ticker = setInterval(() => this.emitProgress(), PROGRESS_EVERY_MS);
     ticker.unref();
     try {
       for (;;) {
-        signal?.throwIfAborted();
+        signal.throwIfAborted();
         const { change } = await readRingState(
           this.options.queue,
           this.keys,
@@ -141,21 +167,44 @@ export class RingChangeRunner extends EventEmitter<RingChangeRunnerEvents> {
     const nodes = nodesOf(change);
     const identities = await this.identities(change, nodes);
     const clients = new Map(nodes.map((n) => [n.id, this.client(n)]));
-    const plan = await planChange(change.from, change.to, clients);
+    const stop = new AbortController();
+    const stopped = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]);
+    const targets = new MoveTargets(change);
+    const keys = layoutOf(change.from).keys;
+    const scan = (id: string) =>
+      scanMoves(clients.get(id)!, id, keys, change.from.buckets, targets, stopped);
+    // One scan counts what is left and, up to a bound, keeps it to move: scanning is most of
+    // a move's CPU, so scanning twice (count, then move) nearly halved the rate.
+    const held = new Map<string, Array<readonly MoveItem[]>>();
+    let left = 0;
+    await this.eachSource(
+      change,
+      stop,
+      async (id) => {
+        const chunks: Array<readonly MoveItem[]> = [];
+        for await (const chunk of scan(id)) {
+          left += chunk.items.length;
+          if (chunk.items.length > 0 && left <= MAX_HELD_FIELDS) chunks.push(chunk.items);
+        }
+        held.set(id, chunks);
+      },
+      signal,
+    );
+    const rescan = left > MAX_HELD_FIELDS;
+    if (rescan) held.clear();
     // What earlier runs moved is in the record; what is left is still at the old locations.
-    this.toMove = change.moved + plan.moving;
+    this.toMove = change.moved + left;
     let record: RingChangeRecord = { ...change, toMove: this.toMove, updatedAt: Date.now() };
     await saveProgress(this.records, record);
     let lastSave = Date.now();
     let saving: Promise<void> = Promise.resolve();
     let saveError: unknown;
-    const stop = new AbortController();
-    const stopped = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]);
     const mover = new CounterMover({
       change,
       client: (id) => clients.get(id)!,
       identities,
       batchSize: this.options.batchSize,
+      batchesInFlight: this.options.batchesInFlight,
       minReplicas: this.options.minReplicas,
       replicaWaitMs: this.options.replicaWaitMs,
       onMoved: (moved, already) => {
@@ -174,25 +223,44 @@ export class RingChangeRunner extends EventEmitter<RingChangeRunnerEvents> {
       },
       onStep: (step) => this.emit('step', step),
     });
+    await this.eachSource(
+      change,
+      stop,
+      (id) => mover.move(id, rescan ? itemsOf(scan(id)) : (held.get(id) ?? []), stopped),
+      signal,
+      () => saving,
+    );
+    if (saveError !== undefined) throw saveError;
+    record = { ...record, moved: this.moved, toMove: this.moved, updatedAt: Date.now() };
+    this.toMove = this.moved;
+    await enterPhase(this.records, record, 'settling', Date.now());
+  }
+
+  /**
+   * Runs `work` for every node of `from` at once; one failing stops the others at their next
+   * step (through `stop`), then its error is thrown (the caller's abort reason first).
+   */
+  private async eachSource(
+    change: RingChangeRecord,
+    stop: AbortController,
+    work: (id: string) => Promise<void>,
+    signal: AbortSignal | undefined,
+    settled: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<void> {
     const results = await Promise.allSettled(
       change.from.nodes.map((n) =>
-        mover.moveFrom(n.id, stopped).catch((err: unknown) => {
-          // One source failing stops the others at their next step, then its error is thrown.
+        work(n.id).catch((err: unknown) => {
           stop.abort(err);
           throw err;
         }),
       ),
     );
-    await saving;
+    await settled();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) {
       signal?.throwIfAborted();
       throw failed.reason;
     }
-    if (saveError !== undefined) throw saveError;
-    record = { ...record, moved: this.moved, toMove: this.moved, updatedAt: Date.now() };
-    this.toMove = this.moved;
-    await enterPhase(this.records, record, 'settling', Date.now());
   }
 
   private async settle(change: RingChangeRecord, signal?: AbortSignal): Promise<void> {
@@ -217,10 +285,24 @@ export class RingChangeRunner extends EventEmitter<RingChangeRunnerEvents> {
     const flags = Array.from({ length: change.to.buckets }, (_, b) =>
       keys.movedIn(change.to.version, b),
     );
+    // The time-bucket flags' names follow their hashes': found by SCAN (they also expire).
+    const seriesFlags = keys.movedInSeries(change.to.version, keys.seriesPattern());
     for (const node of change.to.nodes) {
       const client = this.client(node);
       for (let i = 0; i < flags.length; i += UNLINK_CHUNK)
         await client.unlink(...flags.slice(i, i + UNLINK_CHUNK));
+      let cursor = '0';
+      do {
+        const [next, found] = await client.scan(
+          cursor,
+          'MATCH',
+          seriesFlags,
+          'COUNT',
+          UNLINK_CHUNK,
+        );
+        cursor = next;
+        if (found.length > 0) await client.unlink(...found);
+      } while (cursor !== '0');
       this.step({ kind: 'cleaned', node: node.id }, signal);
     }
     await finishChange(this.records);
@@ -287,4 +369,9 @@ function nodesOf(change: RingChangeRecord): RegisteredNode[] {
   const nodes = new Map<string, RegisteredNode>(change.from.nodes.map((n) => [n.id, n]));
   for (const n of change.to.nodes) nodes.set(n.id, n);
   return [...nodes.values()];
+}
+
+/** The fields to move of each chunk of a scan. */
+async function* itemsOf(chunks: AsyncIterable<MoveChunk>): AsyncGenerator<readonly MoveItem[]> {
+  for await (const chunk of chunks) if (chunk.items.length > 0) yield chunk.items;
 }
