@@ -77,7 +77,7 @@ export interface CounterReaderOptions<M extends ValueMode = 'number'> {
   /**
    * The rollups the workers keep (`COUNTD_ROLLUPS`): the steps `getSeries` may read. With
    * `fleet`, those of the registered ring record when it names them. `fromConfig` sets it.
-   * @defaultValue none, as `COUNTD_ROLLUPS`
+   * @defaultValue the default of `COUNTD_ROLLUPS` (none)
    */
   readonly rollups: Rollups;
 }
@@ -111,6 +111,7 @@ export function readerOptionsFromConfig<M extends ValueMode = 'number'>(
     ring: ringFromConfig(config).ring,
     prefix: config.prefix,
     buckets: config.buckets,
+    rollups: config.rollups,
     ...(config.queue === undefined
       ? {}
       : { fleet: { queue: toRedisOptions(config.queue), queueName: config.queueName } }),
@@ -118,7 +119,7 @@ export function readerOptionsFromConfig<M extends ValueMode = 'number'>(
 }
 
 export const READER_DEFAULTS = Object.freeze({
-  ...pickSettings(SETTING_DEFAULTS, ['prefix', 'buckets'] as const),
+  ...pickSettings(SETTING_DEFAULTS, ['prefix', 'buckets', 'rollups'] as const),
   // Library-only options (no setting): their one definition.
   values: 'number' as const,
   connectTimeoutMs: 3000,
@@ -126,7 +127,6 @@ export const READER_DEFAULTS = Object.freeze({
   publishWrites: true,
   // As often as workers poll it (docs/ring.md, "Workers").
   ringPollMs: 1000,
-  rollups: Object.freeze([]) as Rollups,
 });
 
 /** Merges defaults, validates and freezes; throws a {@link ConfigError} naming the option. */

@@ -58,6 +58,8 @@ export function viewOfState(state: RingState): ReaderView | undefined {
     layout: placement?.to ?? layoutOf(ring),
     placement,
     nodeIds,
+    // The ring workers write under now (the change's `to` while one runs) names what they keep.
+    rollups: (placement?.change.to ?? ring).rollups?.map((r) => r.granularity),
     signature: JSON.stringify([
       ring.fingerprint,
       ring.version,
