@@ -15,6 +15,10 @@ export const SCENARIOS = [
   'rss',
   'gateway',
   's1-replicas',
+  'b3',
+  'redis-benchmark',
+  'storage',
+  'rss-backlog',
   'ring-change',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -54,6 +58,10 @@ export interface BenchOptions {
   readonly lingerMs: number | undefined;
   readonly maxBatch: number | undefined;
   readonly maxInFlight: number | undefined;
+  /** Distinct counters of the storage scenario, one measurement each (1M, 10M; 30M asked for). */
+  readonly storageSizes: readonly number[];
+  /** HINCRBY requests of one redis-benchmark run. */
+  readonly redisBenchmarkRequests: number;
 }
 
 export const HELP = `Usage: npm run bench -- [options]
@@ -89,6 +97,14 @@ scenarios, prints a table and, with --json FILE, writes the figures.
   --worker-env K=V        extra COUNTD_* setting for S1 workers (repeatable)
   --worker-node-flags F   node flags for S1 workers, e.g. "--max-semi-space-size=64"
   --linger-ms MS, --max-batch N, --max-in-flight N   producer options for S1
+  --storage-30m           storage also at 30M counters (~3 GB of Redis, minutes of loading)
+  --redis-benchmark-requests N   HINCRBY of one redis-benchmark run (default 3000000;
+                          quick 1000000)
+
+b3 (in-process Map flushed as pipelined HINCRBY), b1 and redis-benchmark run --repeat times,
+medians reported. storage: 1M and 10M counters (quick: 1M) on fresh nodes, countd's hashes
+with the default and with a listpack-sized bucket count, against one key per counter.
+rss-backlog: S1's increments queued first, then one worker with default settings drains them.
 `;
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions | undefined {
@@ -116,6 +132,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
       'linger-ms': { type: 'string' },
       'max-batch': { type: 'string' },
       'max-in-flight': { type: 'string' },
+      'storage-30m': { type: 'boolean' },
+      'redis-benchmark-requests': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -177,5 +195,11 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
     lingerMs: optional('linger-ms'),
     maxBatch: optional('max-batch'),
     maxInFlight: optional('max-in-flight'),
+    storageSizes: [
+      1_000_000,
+      ...(quick ? [] : [10_000_000]),
+      ...(values['storage-30m'] === true ? [30_000_000] : []),
+    ],
+    redisBenchmarkRequests: int('redis-benchmark-requests', quick ? 1_000_000 : 3_000_000),
   };
 }

@@ -1,3 +1,4 @@
+import { baselineCpu, costRows, type CostInputs } from './cost-report.js';
 import type { BaselineResult } from './scenario-baselines.js';
 import type { EndToEndResult } from './scenario-end-to-end.js';
 import type { FlushPathRun } from './scenario-flush-path.js';
@@ -29,6 +30,8 @@ export interface BenchReport {
   readonly gateway?: GatewayBenchResult | undefined;
   readonly minReplicas?: MinReplicasResult | undefined;
   readonly ringChange?: RingChangeResult | undefined;
+  /** Issue 13's cost figures: CPU per kind, B3, redis-benchmark, RSS backlog, storage. */
+  readonly cost?: CostInputs | undefined;
   readonly seconds: number;
 }
 
@@ -237,6 +240,7 @@ export function formatReport(r: BenchReport): string {
   if (r.gateway !== undefined) rows.push(...gatewayRows(r.gateway));
   if (r.minReplicas !== undefined) rows.push(...minReplicasRows(r.minReplicas));
   if (r.ringChange !== undefined) rows.push(...ringChangeRows(r.ringChange));
+  if (r.cost !== undefined) rows.push(...costRows(r.cost, f));
   const w1 = Math.max(...rows.map((x) => x.what.length));
   const w2 = Math.max(...rows.map((x) => x.figure.length));
   const w3 = Math.max(6, ...rows.map((x) => x.target.length));
@@ -276,11 +280,20 @@ export function formatReport(r: BenchReport): string {
       );
     }
   }
-  for (const base of [r.direct, r.jobPerIncrement]) {
+  const baselines = [
+    ...(r.cost?.direct ?? [r.direct]),
+    ...(r.cost?.inProcess ?? []),
+    ...(r.cost?.inProcessRaw ?? []),
+    r.jobPerIncrement,
+    r.cost?.rssBacklog,
+  ];
+  for (const base of baselines) {
     if (base === undefined) continue;
     const parts = Object.entries(base.cpuCores).map(([k, v]) => `${k} ${fixed(v, 2)}`);
+    const us = 'cpuByKind' in base ? base.cpuByKind.total : baselineCpu(base).total;
     lines.push(
-      `  ${base.label.padEnd(12)} ${fixed(base.seconds, 1).padStart(5)} s  ${parts.join(', ')}; machine ${fixed(base.machineCores, 2)}`,
+      `  ${base.label.padEnd(12)} ${fixed(base.seconds, 1).padStart(5)} s  ${parts.join(', ')}; ` +
+        `${fixed(us, 2)} CPU-µs/incr; machine ${fixed(base.machineCores, 2)}`,
     );
   }
   if (r.gateway !== undefined)

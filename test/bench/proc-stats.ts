@@ -100,3 +100,67 @@ export class RssSampler {
     return this.peak();
   }
 }
+
+/** What a metered process is, for CPU per increment summed per kind. */
+export const PROCESS_KINDS = ['producers', 'workers', 'queue', 'nodes', 'other'] as const;
+export type ProcessKind = (typeof PROCESS_KINDS)[number];
+
+/**
+ * The kind of a metered process from its label: `producer-N` and `client-N` are the
+ * application side (a baseline's clients do what S1's producers do), `worker-N` consumers,
+ * `redis-queue` the queue, `redis-node-X` storage; anything else (replicas, redis-benchmark)
+ * is `other`, still in the total.
+ */
+export function processKind(label: string): ProcessKind {
+  if (label.includes('replica')) return 'other';
+  if (label.startsWith('producer-') || label.startsWith('client-')) return 'producers';
+  if (label.startsWith('worker-')) return 'workers';
+  if (label === 'redis-queue') return 'queue';
+  if (label.startsWith('redis-node-')) return 'nodes';
+  return 'other';
+}
+
+/** CPU-µs per increment of each process kind and of all of them (`total`). */
+export type CpuByKind = Readonly<Record<ProcessKind | 'total', number>>;
+
+/**
+ * CPU-µs per increment per process kind, from the cores each process used over `seconds`
+ * (a run's `cpuCores`): the figure that does not depend on how busy the box is.
+ */
+export function cpuUsPerIncrementByKind(
+  cpuCores: Readonly<Record<string, number>>,
+  seconds: number,
+  increments: number,
+): CpuByKind {
+  const out: Record<ProcessKind | 'total', number> = {
+    producers: 0,
+    workers: 0,
+    queue: 0,
+    nodes: 0,
+    other: 0,
+    total: 0,
+  };
+  const scale = increments > 0 ? (seconds * 1e6) / increments : NaN;
+  for (const [label, cores] of Object.entries(cpuCores)) {
+    out[processKind(label)] += cores * scale;
+    out.total += cores * scale;
+  }
+  return out;
+}
+
+/** Field by field median of several runs' {@link CpuByKind}. */
+export function medianByKind(
+  runs: readonly CpuByKind[],
+  median: (v: number[]) => number,
+): CpuByKind {
+  const out: Record<ProcessKind | 'total', number> = {
+    producers: NaN,
+    workers: NaN,
+    queue: NaN,
+    nodes: NaN,
+    other: NaN,
+    total: NaN,
+  };
+  for (const k of [...PROCESS_KINDS, 'total'] as const) out[k] = median(runs.map((r) => r[k]));
+  return out;
+}

@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { BenchStack } from './bench-stack.js';
 import { HELP, parseBenchOptions, type BenchOptions } from './bench-options.js';
 import { formatReport, median, type BenchReport } from './bench-report.js';
+import { costFigures, medianRun, type CostInputs } from './cost-report.js';
 import { runRingBench, type RingBenchResult } from './ring-bench.js';
+import { runInProcess, type InProcessBaselineResult } from './scenario-b3.js';
+import { runRedisBenchmark, type RedisBenchmarkResult } from './scenario-redis-benchmark.js';
+import { runStorage, type StorageResult } from './scenario-storage.js';
 import { runDirect, runJobPerIncrement, type BaselineResult } from './scenario-baselines.js';
 import { runEndToEnd, type EndToEndOptions, type EndToEndResult } from './scenario-end-to-end.js';
 import { runFlushPath, type FlushPathRun } from './scenario-flush-path.js';
@@ -92,6 +96,12 @@ async function main(o: BenchOptions): Promise<void> {
   let s1Uniform: EndToEndResult | undefined;
   let halfRate: EndToEndResult | undefined;
   let direct: BaselineResult | undefined;
+  const directRuns: BaselineResult[] = [];
+  const inProcess: InProcessBaselineResult[] = [];
+  const inProcessRaw: InProcessBaselineResult[] = [];
+  const redisBenchmark: RedisBenchmarkResult[] = [];
+  let storage: StorageResult | undefined;
+  let rssBacklog: EndToEndResult | undefined;
   let jobPerIncrement: BaselineResult | undefined;
   let memory: MemoryResult | undefined;
   const flushPath: FlushPathRun[] = [];
@@ -148,9 +158,44 @@ async function main(o: BenchOptions): Promise<void> {
       progress(`  ${Math.round(s1Uniform.incrementsPerSecond)} incr/s`);
     }
     if (o.only.has('b1')) {
-      progress(`B1 per-event HINCRBY: ${o.directTotal} increments, ${o.producers} processes`);
-      direct = await runDirect(stack, dir, spec(o.total, o.zipf), o.directTotal);
-      progress(`  ${Math.round(direct.incrementsPerSecond)} incr/s`);
+      for (let i = 1; i <= o.repeat; i++) {
+        progress(`B1 run ${i}/${o.repeat}: ${o.directTotal} increments, ${o.producers} processes`);
+        const run = await runDirect(stack, dir, spec(o.total, o.zipf), o.directTotal);
+        progress(`  ${Math.round(run.incrementsPerSecond)} incr/s`);
+        directRuns.push(run);
+      }
+      direct = medianRun(directRuns);
+    }
+    if (o.only.has('b3')) {
+      for (let i = 1; i <= o.repeat; i++) {
+        for (const writer of ['ioredis', 'raw'] as const) {
+          progress(`B3 in-process Map (${writer}) run ${i}/${o.repeat}: ${o.total} increments`);
+          const run = await runInProcess(stack, dir, spec(o.total, o.zipf), {
+            flushIntervalMs: o.flushIntervalMs,
+            writer,
+            label: `b3-${writer}-${i}`,
+            profileDir: o.profile,
+          });
+          progress(`  ${Math.round(run.incrementsPerSecond)} incr/s, exact ${run.verify?.exact}`);
+          (writer === 'raw' ? inProcessRaw : inProcess).push(run);
+        }
+      }
+    }
+    if (o.only.has('redis-benchmark')) {
+      for (let i = 1; i <= o.repeat; i++) {
+        progress(`redis-benchmark run ${i}/${o.repeat}: ${o.redisBenchmarkRequests} HINCRBY`);
+        const run = await runRedisBenchmark(dir, o.redisBenchmarkRequests);
+        progress(`  ${Math.round(run.hincrbyPerSecond)} HINCRBY/s`);
+        redisBenchmark.push(run);
+      }
+    }
+    if (o.only.has('rss-backlog')) {
+      progress(`worker RSS under a backlog: ${o.total} increments queued, then 1 worker`);
+      rssBacklog = await endToEnd('rss-backlog', o.total, o.zipf, 0, {}, true, { workers: 1 });
+      progress(`  peak ${Math.round(rssBacklog.peakWorkerRssMb)} MB`);
+    }
+    if (o.only.has('storage')) {
+      storage = await runStorage(dir, o.storageSizes, BUCKETS, progress);
     }
     if (o.only.has('b2')) {
       progress(`B2 one job per increment: ${o.jobSample} increments`);
@@ -226,6 +271,16 @@ async function main(o: BenchOptions): Promise<void> {
   const pick = (get: (s: EndToEndResult) => number): number | null =>
     s1.length > 0 ? median(s1.map(get)) : null;
   const headlineFlush = flushPath.find((f) => f.groupSize === 5000 && f.publish);
+  const cost: CostInputs = {
+    s1,
+    direct: directRuns,
+    inProcess,
+    inProcessRaw,
+    redisBenchmark,
+    rssBacklog,
+    halfRate,
+    storage,
+  };
   const figures: Record<string, number | boolean | null> = {
     increments_per_s: s1.length > 0 ? s1Rate : null,
     increments_per_s_uniform: s1Uniform?.incrementsPerSecond ?? null,
@@ -250,10 +305,12 @@ async function main(o: BenchOptions): Promise<void> {
     bytes_ratio: memory?.ratio ?? null,
     exact:
       s1.length > 0 || s1Uniform !== undefined
-        ? [...s1, s1Uniform, s1Groups, s1Drain, halfRate].every(
+        ? [...s1, s1Uniform, s1Groups, s1Drain, halfRate, rssBacklog].every(
             (s) => s === undefined || s.verify?.exact === true,
           ) &&
-          [direct, jobPerIncrement].every((b) => b === undefined || b.verify?.exact === true) &&
+          [...directRuns, ...inProcess, ...inProcessRaw, jobPerIncrement].every(
+            (b) => b === undefined || b.verify?.exact === true,
+          ) &&
           (workerRss === undefined || workerRss.verify.exact)
         : null,
     flush_path_hincrby_per_s: headlineFlush?.hincrbyPerSecond ?? null,
@@ -269,6 +326,7 @@ async function main(o: BenchOptions): Promise<void> {
     ring_lookups_cold_per_s: ring?.lookupsPerSecond.cold ?? null,
     ...gatewayFigures(gateway),
     ...minReplicasFigures(minReplicas),
+    ...costFigures(cost),
     ...ringChangeFigures(ringChange),
   };
   const report: BenchReport = {
@@ -310,6 +368,7 @@ async function main(o: BenchOptions): Promise<void> {
     gateway,
     minReplicas,
     ringChange,
+    cost,
     seconds: (performance.now() - began) / 1000,
   };
   process.stdout.write(formatReport(report));

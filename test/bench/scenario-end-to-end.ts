@@ -4,7 +4,7 @@ import { BenchChild } from './bench-child.js';
 import type { BenchStack } from './bench-stack.js';
 import { LagProbe, type ProbeResult } from './lag-probe.js';
 import { histogram, quantile, sum, type Sample } from './metrics-scrape.js';
-import { CpuMeter, RssSampler } from './proc-stats.js';
+import { CpuMeter, RssSampler, cpuUsPerIncrementByKind, type CpuByKind } from './proc-stats.js';
 import type { ProducerConfig, ProducerResult } from './producer-process.js';
 import { verifyLaneTotals, type VerifyResult } from './verify.js';
 import { WorkerProcesses } from './worker-processes.js';
@@ -73,6 +73,8 @@ export interface EndToEndResult {
   readonly cpuCores: Readonly<Record<string, number>>;
   /** CPU time of all those processes together per increment: what 1M increments/s costs in cores. */
   readonly cpuUsPerIncrement: number;
+  /** The same split per process kind (producers, workers, queue, nodes, other). */
+  readonly cpuByKind: CpuByKind;
   /** Whole machine (every process, not only ours), in cores. */
   readonly machineCores: number;
   readonly verify: VerifyResult | undefined;
@@ -249,6 +251,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
       cpuCores,
       cpuUsPerIncrement:
         (Object.values(cpuCores).reduce((a, b) => a + b, 0) * seconds * 1e6) / increments,
+      cpuByKind: cpuUsPerIncrementByKind(cpuCores, seconds, increments),
       machineCores: usage.machineCores,
       verify,
       jobsReceived,

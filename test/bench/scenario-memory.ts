@@ -20,7 +20,7 @@ const PREFIX = 'countd';
 const PIPELINE = 10_000;
 
 /** A counter's stored value: spread over 1..100000 so neither layout gets only tiny integers. */
-function valueOf(index: number): number {
+export function valueOf(index: number): number {
   return 1 + ((Math.imul(index, 0x9e3779b1) >>> 0) % 100_000);
 }
 
