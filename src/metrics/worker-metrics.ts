@@ -66,6 +66,8 @@ export class WorkerMetrics {
   readonly lastFlush: Gauge<'node'>;
   readonly ringFencedApplies: Counter<'node'>;
   readonly ringSwitches: Counter;
+  readonly rollupIncrementsTooOld: Counter<'granularity'>;
+  readonly rollupBucketWrites: Counter<'granularity'>;
   private source: WorkerStateSource | undefined;
 
   constructor(readonly registry: Registry) {
@@ -147,6 +149,16 @@ export class WorkerMetrics {
     this.ringSwitches = define.counter(
       'countd_ring_switches_total',
       'Times this worker switched to a newer ring version without a restart',
+    );
+    this.rollupIncrementsTooOld = define.counter(
+      'countd_rollup_increments_too_old_total',
+      "Increments (pairs) older than a granularity's retention: counted in the total and the coarser buckets that keep them, not in this granularity's bucket",
+      ['granularity'],
+    );
+    this.rollupBucketWrites = define.counter(
+      'countd_rollup_bucket_writes_total',
+      'Time-bucket fields written (HINCRBY) by applies, per granularity',
+      ['granularity'],
     );
     this.ringGauges(define);
     this.nodeReplicationGauges(define);
@@ -273,7 +285,15 @@ export class WorkerMetrics {
    * Creates every known labelled series at 0. A counter series that first appears at 1 shows
    * no rise to `rate()`/`increase()`, so the first failure would never fire an alert.
    */
-  initSeries(nodes: readonly string[], flushErrorReasons: readonly string[]): void {
+  initSeries(
+    nodes: readonly string[],
+    flushErrorReasons: readonly string[],
+    granularities: readonly string[] = [],
+  ): void {
+    for (const granularity of granularities) {
+      this.rollupIncrementsTooOld.inc({ granularity }, 0);
+      this.rollupBucketWrites.inc({ granularity }, 0);
+    }
     for (const reason of ['malformed', 'refused']) this.jobsFailed.inc({ reason }, 0);
     for (const node of nodes) {
       this.storageCommands.inc({ node }, 0);

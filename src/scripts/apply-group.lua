@@ -7,7 +7,9 @@
   KEYS[2]               where this apply records the counters it refused (<prefix>:refused:<id>)
   KEYS[3 .. J+2]        applied markers of the jobs in the group (<prefix>:applied:<jobId>)
   KEYS[J+3 .. J+G+2]    markers of completed jobs: their TTL shrinks to the grace period
-  KEYS[J+G+3 .. ]       counter hashes (<prefix>:t:<bucket>), H of them
+  KEYS[J+G+3 .. ]       counter hashes (<prefix>:t:<bucket>) then time-bucket hashes
+                        (<prefix>:s:<granularity>:<start>:<slot>, docs/series.md), H in all,
+                        the last S of them time buckets
 
   ARGV[1] J             number of job markers
   ARGV[2] G             number of markers to shrink
@@ -24,6 +26,10 @@
   ARGV[10] instances    J job instances, each followed by a tab: what tells a job from another
                         with the same id (the marker value)
   ARGV[11] repeated     '1' when a field may appear more than once (deltas summed past 2^53)
+  ARGV[12] S            number of time-bucket hashes among the H (absent: 0)
+  ARGV[13] expiries     S epoch seconds, each followed by a tab: EXPIREAT of each time-bucket
+                        hash, in KEYS order (bucket start + step + retention: the same for
+                        every writer, so a hash's TTL never depends on who wrote it last)
 
   Returns
     {0, i, refusals, ...}
@@ -35,7 +41,9 @@
                         applied; each triple names a counter that was refused (the hash's index
                         among the H, the field, Redis's error: overflow, not an integer, wrong
                         type) while every other counter was applied. A refused field is refused
-                        whole: none of its deltas is applied.
+                        whole: none of its deltas is applied. A counter refused in its counter
+                        hash is written in no time bucket either (a retry of it re-applies
+                        both); a time-bucket field refused (h > H - S) leaves its total applied.
     {2, found}          KEYS[1] does not hold ARGV[8] (found: what it holds, '' when nothing):
                         the node lost its data or is another fleet's. Nothing was written.
     {3, now, deadline}  the node's clock is past the deadline: the worker may have lost the
@@ -128,6 +136,17 @@ for h = 1, hashCount do
 end
 if pos ~= #data + 1 then return redis.error_reply('countd: malformed counters argument') end
 
+local bucketCount = tonumber(ARGV[12] or '0')
+local firstBucket = hashCount - bucketCount + 1
+local expiries = {}
+pos = 1
+for i = 1, bucketCount do
+  local stop = find(ARGV[13], '\t', pos, true)
+  if not stop then return redis.error_reply('countd: malformed expiries argument') end
+  expiries[i] = sub(ARGV[13], pos, stop - 1)
+  pos = stop + 1
+end
+
 local channel = ARGV[5]
 local publish = channel ~= ''
 local chunk = tonumber(ARGV[6])
@@ -135,6 +154,8 @@ local chunk = tonumber(ARGV[6])
 -- per field remembered, to take it back if a later delta of that field is refused.
 local repeated = ARGV[11] == '1'
 local appliedOf, refusedField = {}, {}
+-- Counters refused in their counter hash: their time-bucket fields are skipped.
+local refusedCounter = {}
 -- Published lines are built as pieces of one table (field, tab, value, newline) and joined per
 -- message: a `field .. '\t' .. value` string per counter costs Redis ~1.6x more (measured).
 local pieces = {}
@@ -155,12 +176,13 @@ end
 c = 0
 for h = 1, hashCount do
   local key = KEYS[firstHash + h - 1]
+  local timeBucket = h >= firstBucket
   for _ = 1, counts[h] do
     c = c + 1
     local field = fields[c]
     local slot = repeated and (h .. '\t' .. field) or nil
     local value
-    if slot and refusedField[slot] then
+    if (slot and refusedField[slot]) or (timeBucket and refusedCounter[field]) then
       value = nil
     else
       value = redis.pcall('HINCRBY', key, field, deltas[c])
@@ -168,7 +190,12 @@ for h = 1, hashCount do
         refused[#refused + 1] = h
         refused[#refused + 1] = field
         refused[#refused + 1] = value.err
-        record[#record + 1] = field .. '\t' .. value.err .. '\n'
+        -- The record is what a retry learns its job's unapplied increments from: a time-bucket
+        -- refusal leaves the increment applied (its total), so it is reported in the reply only.
+        if not timeBucket then
+          record[#record + 1] = field .. '\t' .. value.err .. '\n'
+          refusedCounter[field] = true
+        end
         if slot then
           refusedField[slot] = true
           for _, d in ipairs(appliedOf[slot] or {}) do rcall('HINCRBY', key, field, negate(d)) end
@@ -181,7 +208,8 @@ for h = 1, hashCount do
         list[#list + 1] = deltas[c]
       end
     end
-    if value ~= nil and publish then
+    -- Time-bucket fields are never published: `watch` shows totals.
+    if value ~= nil and publish and not timeBucket then
       if value >= plain or value <= -plain then
         if value >= exact or value <= -exact then
           value = rcall('HGET', key, field)
@@ -205,6 +233,10 @@ for h = 1, hashCount do
 end
 if used > 0 then
   rcall('PUBLISH', channel, table.concat(pieces, '', 1, used - 1))
+end
+
+for i = 1, bucketCount do
+  rcall('EXPIREAT', KEYS[firstHash + firstBucket + i - 2], expiries[i])
 end
 
 local ttl = ARGV[3]

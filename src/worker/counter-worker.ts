@@ -152,6 +152,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     o.metrics?.initSeries(
       o.nodes.map((n) => n.id),
       FLUSH_ERROR_REASONS,
+      o.rollups.map((r) => r.granularity),
     );
   }
 
@@ -186,6 +187,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
           new StorageLayout(o.ring, o.prefix, o.buckets),
           o.nodes,
           this.context,
+          o.rollups,
         ),
       );
       generation.followChange(state?.change);
@@ -356,7 +358,11 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     this.placing = undefined;
     settle(generation);
     this.options.metrics?.ringSwitches.inc();
-    this.options.metrics?.initSeries(generation.nodeIds, FLUSH_ERROR_REASONS);
+    this.options.metrics?.initSeries(
+      generation.nodeIds,
+      FLUSH_ERROR_REASONS,
+      generation.rollups.map((r) => r.granularity),
+    );
     void old.close((err) => this.emit('queueError', asError(err)));
     this.backpressure.unsuspend(this.load());
     this.emit('switched', {

@@ -1,10 +1,11 @@
+import type { BucketPlan } from './bucket-plan.js';
 import { FlushGroup } from './flush-group.js';
 import type { HeldJob } from './held-job.js';
 
 /**
  * The in-memory aggregation: per node, groups of `name -> delta` plus the jobs behind them.
- * A group is sealed once the next job could push it past `maxGroupCounters`, which bounds the
- * work one apply script does on a node. Taking a node's groups swaps them out, so ingest goes
+ * A group is sealed once the next job could push it past `maxGroupCounters` fields (time-bucket
+ * fields included), which bounds the work one apply script does on a node. Taking a node's groups swaps them out, so ingest goes
  * on while they are flushed.
  */
 export class FlushBuffer {
@@ -19,13 +20,18 @@ export class FlushBuffer {
   /** Scratch of {@link add}: the node of each pair of the job being added, and pairs per node. */
   private pairNodes = new Int32Array(1024);
   private readonly perNode: Int32Array;
+  private readonly fieldsPerPair: number;
 
   constructor(
     private readonly nodeCount: number,
     private readonly nodeIndexOf: (name: string) => number,
     private readonly maxGroupCounters: number,
+    /** The time buckets of the fleet's rollups; absent or empty: totals only, no time work. */
+    private readonly plan?: BucketPlan,
   ) {
-    this.open = Array.from({ length: nodeCount }, () => new FlushGroup());
+    // One field per pair for the total, plus at most one per kept granularity.
+    this.fieldsPerPair = 1 + (plan?.rollups.length ?? 0);
+    this.open = Array.from({ length: nodeCount }, () => this.newGroup());
     this.sealed = Array.from({ length: nodeCount }, () => []);
     this.lastJobSeq = new Array<number>(nodeCount).fill(0);
     this.perNode = new Int32Array(nodeCount);
@@ -54,21 +60,27 @@ export class FlushBuffer {
     // Seal first: a job's part for a node must not be split across groups.
     for (let n = 0; n < this.nodeCount; n++) {
       const group = this.open[n]!;
-      const adding = perNode[n]!;
-      if (adding > 0 && group.size > 0 && group.size + adding > this.maxGroupCounters) {
+      const adding = perNode[n]! * this.fieldsPerPair;
+      if (adding > 0 && group.fields > 0 && group.fields + adding > this.maxGroupCounters) {
         this.sealed[n]!.push(group);
-        this.open[n] = new FlushGroup();
+        this.open[n] = this.newGroup();
       }
     }
     const nodes: number[] = [];
+    const plan = this.plan?.enabled === true ? this.plan : undefined;
     for (let i = 0; i < pairs.length; i++) {
-      const [name, delta] = pairs[i]!;
+      const pair = pairs[i]!;
+      const [name, delta] = pair;
       const n = pairNodes[i]!;
       const group = this.open[n]!;
       const grew = group.add(name, delta);
       if (grew > 0) {
         this.counterCount++;
         this.byteCount += grew;
+      }
+      if (plan !== undefined) {
+        for (const bucket of plan.bucketsOf(job.payload, pair, true))
+          this.byteCount += group.addToBucket(bucket, delta);
       }
       if (this.lastJobSeq[n] !== seq) {
         this.lastJobSeq[n] = seq;
@@ -86,8 +98,12 @@ export class FlushBuffer {
     const open = this.open[n]!;
     if (open.jobs.length > 0) groups.push(open);
     this.sealed[n] = [];
-    this.open[n] = new FlushGroup();
+    this.open[n] = this.newGroup();
     return groups;
+  }
+
+  private newGroup(): FlushGroup {
+    return new FlushGroup(this.plan);
   }
 
   /** True when node `n` has something to flush. */

@@ -181,6 +181,11 @@ export class Flusher extends EventEmitter<FlusherEvents> {
       }
       shrink.length = 0;
       if (outcome.refused.length > 0) this.recordRefusals(node, n, group, outcome.refused);
+      // A time-bucket field refused leaves its increments applied (their totals): reported only.
+      for (const r of outcome.bucketRefused)
+        this.emit('refused', { node, counter: r.counter, error: r.error, jobs: [] });
+      for (const { granularity, writes } of outcome.bucketWrites)
+        if (writes > 0) this.metrics?.rollupBucketWrites.inc({ granularity }, writes);
       const seconds = (performance.now() - started) / 1000;
       this.metrics?.storageCommands.inc({ node }, outcome.commands);
       this.metrics?.flushDuration.observe({ node }, seconds);

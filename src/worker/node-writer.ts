@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import type { Granularity, Rollups } from '../rollups/index.js';
 import type { StorageLayout } from '../storage/index.js';
+import { parseBucketName } from './bucket-plan.js';
 import type { FlushGroup } from './flush-group.js';
 
 const APPLY_SCRIPT = readFileSync(new URL('../scripts/apply-group.lua', import.meta.url), 'utf8');
@@ -11,6 +13,16 @@ export type ApplyOutcome =
       readonly kind: 'applied';
       readonly refused: readonly RefusedCounter[];
       readonly commands: number;
+      /**
+       * Time-bucket fields the node refused (a value in the way, int64 overflow): their totals
+       * were applied, so the increments are not unapplied; reported, never silent.
+       */
+      readonly bucketRefused: readonly RefusedCounter[];
+      /** Time-bucket HINCRBYs sent, per granularity (none without rollups). */
+      readonly bucketWrites: ReadonlyArray<{
+        readonly granularity: Granularity;
+        readonly writes: number;
+      }>;
     }
   | {
       readonly kind: 'duplicates';
@@ -58,6 +70,8 @@ export class NodeWriter {
     private readonly layout: StorageLayout,
     private readonly settings: ApplySettings,
     readonly version = 1,
+    /** The rollups of this ring version: names and expiries of the time-bucket hashes. */
+    private readonly rollups: Rollups = [],
   ) {
     // defineCommand loads by EVALSHA and falls back to EVAL once per connection (NOSCRIPT).
     if (!('countdApplyGroup' in redis))
@@ -75,7 +89,11 @@ export class NodeWriter {
     completedJobIds: readonly string[],
     access: { readonly identity: string; readonly deadline: number; readonly applyId: string },
   ): Promise<ApplyOutcome> {
-    const { argv, numKeys, hashKeys } = this.buildArguments(group, completedJobIds, access);
+    const { argv, numKeys, hashKeys, bucketHashes, bucketWrites } = this.buildArguments(
+      group,
+      completedJobIds,
+      access,
+    );
     const reply = await (this.redis as unknown as ApplyCommand).countdApplyGroup(numKeys, argv);
     if (!Array.isArray(reply) || ![0, 1, 2, 3].includes(reply[0] as number)) {
       throw new Error(`unexpected reply from apply script: ${JSON.stringify(reply).slice(0, 200)}`);
@@ -90,14 +108,17 @@ export class NodeWriter {
       return { kind: 'duplicates', parts };
     }
     const refused: RefusedCounter[] = [];
+    const bucketRefused: RefusedCounter[] = [];
+    const firstBucket = hashKeys.length - bucketHashes;
     for (let i = 1; i + 2 < reply.length; i += 3) {
-      const key = hashKeys[Number(reply[i]) - 1] ?? '?';
-      refused.push({
+      const h = Number(reply[i]) - 1;
+      const key = hashKeys[h] ?? '?';
+      (h >= firstBucket ? bucketRefused : refused).push({
         counter: String(reply[i + 1]),
         error: `${String(reply[i + 2])} (hash ${key})`,
       });
     }
-    return { kind: 'applied', refused, commands: group.commands };
+    return { kind: 'applied', refused, commands: group.commands, bucketRefused, bucketWrites };
   }
 
   /**
@@ -142,6 +163,26 @@ export class NodeWriter {
     };
     for (const [name, delta] of group.deltas) put(name, delta);
     for (const [name, delta] of group.spill) put(name, delta);
+    // Time buckets after every counter hash: the script skips the buckets of a refused counter.
+    const counterHashes = byHash.size;
+    const expiries: number[] = [];
+    const writes = this.rollups.map(() => 0);
+    const putBucket = (bucket: string, delta: number) => {
+      const { granularity, start, counter } = parseBucketName(bucket);
+      const rollup = this.rollups[granularity]!;
+      const key = layout.keys.series(rollup.granularity, start, layout.bucketOf(counter));
+      let list = byHash.get(key);
+      if (list === undefined) {
+        list = [];
+        byHash.set(key, list);
+        expiries.push((start + rollup.stepMs + rollup.retentionMs) / 1000);
+      }
+      list.push(counter, delta);
+      writes[granularity]!++;
+    };
+    for (const [bucket, delta] of group.buckets) putBucket(bucket, delta);
+    for (const [bucket, delta] of group.bucketSpill) putBucket(bucket, delta);
+    const bucketHashes = byHash.size - counterHashes;
 
     const argv: Array<string | number> = [
       layout.keys.nodeIdentity(),
@@ -171,9 +212,15 @@ export class NodeWriter {
       // A lease that never ends (Infinity) has no meaning on the node: send 0, refused there.
       Number.isFinite(access.deadline) ? Math.floor(access.deadline) : 0,
       group.jobs.map((job) => `${job.instance}\t`).join(''),
-      group.spill.length > 0 ? '1' : '0',
+      group.spill.length > 0 || group.bucketSpill.length > 0 ? '1' : '0',
+      bucketHashes,
+      expiries.map((at) => `${at}\t`).join(''),
     );
-    return { argv, numKeys, hashKeys };
+    const bucketWrites = this.rollups.map((r, g) => ({
+      granularity: r.granularity,
+      writes: writes[g]!,
+    }));
+    return { argv, numKeys, hashKeys, bucketHashes, bucketWrites };
   }
 }
 

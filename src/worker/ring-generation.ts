@@ -8,7 +8,9 @@ import {
   type RingRecord,
 } from '../ring-change/index.js';
 import { backoffDelay, type Backoff } from '../retry/index.js';
+import type { Rollups } from '../rollups/index.js';
 import type { StorageLayout } from '../storage/index.js';
+import { BucketPlan } from './bucket-plan.js';
 import { FlushBuffer } from './flush-buffer.js';
 import { Flusher, type FlusherContext, type FlusherOptions } from './flusher.js';
 import { FromMarkers, type ScreenedPairs } from './from-markers.js';
@@ -56,6 +58,8 @@ export class RingGeneration {
     readonly layout: StorageLayout,
     nodes: readonly NodeConnection[],
     private readonly context: GenerationContext,
+    /** The time buckets this ring version writes (its record's rollups). */
+    readonly rollups: Rollups = [],
   ) {
     this.nodes = nodes;
     const c = context;
@@ -73,11 +77,17 @@ export class RingGeneration {
       nodes.map((node, i) => ({ id: node.id, redis: this.clients.clients[i]! })),
       version,
     );
-    this.buffer = new FlushBuffer(nodes.length, nodeIndexOf, c.maxScriptCounters);
+    const tooOld = c.metrics?.rollupIncrementsTooOld;
+    const plan =
+      rollups.length === 0
+        ? undefined
+        : new BucketPlan(rollups, Date.now, (r) => tooOld?.inc({ granularity: r.granularity }));
+    this.buffer = new FlushBuffer(nodes.length, nodeIndexOf, c.maxScriptCounters, plan);
     this.flusher = new Flusher(
       this.buffer,
       nodes.map(
-        (node, i) => new NodeWriter(node.id, this.clients.clients[i]!, layout, c.apply, version),
+        (node, i) =>
+          new NodeWriter(node.id, this.clients.clients[i]!, layout, c.apply, version, rollups),
       ),
       nodeIndexOf,
       { ...c.flusher, identities: this.identities },
@@ -100,6 +110,7 @@ export class RingGeneration {
       layout,
       nodesOfRecord(record, context.configNodes),
       context,
+      record.rollups ?? [],
     );
   }
 

@@ -11,6 +11,7 @@ import {
 import { nodeConnections, ringFromConfig } from '../config/ring-from-config.js';
 import { ConfigError } from '../errors/index.js';
 import type { WorkerMetrics } from '../metrics/index.js';
+import type { Rollups } from '../rollups/index.js';
 import type { NodeLocator } from '../storage/index.js';
 import { assertKeyPrefix, assertQueueName } from '../validation/index.js';
 
@@ -39,6 +40,11 @@ export interface CounterWorkerOptions {
   readonly prefix: string;
   /** Hashes per node. @defaultValue the default of `COUNTD_BUCKETS` */
   readonly buckets: number;
+  /**
+   * Time buckets kept per counter (docs/series.md); part of the fleet identity, so `fleet` must
+   * be built with the same. @defaultValue the default of `COUNTD_ROLLUPS` (none)
+   */
+  readonly rollups: Rollups;
   /** @defaultValue the default of `COUNTD_FLUSH_INTERVAL_MS` */
   readonly flushIntervalMs: number;
   /** Jobs held at once. @defaultValue the default of `COUNTD_CONCURRENCY` */
@@ -101,6 +107,7 @@ const WORKER_SETTINGS = [
   'queueName',
   'prefix',
   'buckets',
+  'rollups',
   'flushIntervalMs',
   'concurrency',
   'maxBufferCounters',
@@ -126,7 +133,8 @@ export const WORKER_DEFAULTS = Object.freeze({
 });
 
 /** What a config decides for every process of a deployment alike: queue, nodes, ring, layout. */
-type Topology = 'queue' | 'queueName' | 'nodes' | 'ring' | 'fleet' | 'prefix' | 'buckets';
+type Topology =
+  'queue' | 'queueName' | 'nodes' | 'ring' | 'fleet' | 'prefix' | 'buckets' | 'rollups';
 
 /** The options {@link workerOptionsFromConfig} takes over the config's: tuning, metrics. */
 export type WorkerConfigOverrides = Partial<Omit<CounterWorkerOptions, Topology>>;

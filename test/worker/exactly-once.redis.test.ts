@@ -134,7 +134,13 @@ describe('exactly-once effect', () => {
       const [group] = buffer.take(0);
 
       const first = await writer.apply(group!, [], access);
-      expect(first).toEqual({ kind: 'applied', refused: [], commands: 20 });
+      expect(first).toEqual({
+        kind: 'applied',
+        refused: [],
+        commands: 20,
+        bucketRefused: [],
+        bucketWrites: [],
+      });
       const after = await Promise.all(names.map((n) => s.read(n)));
       expect(after).toEqual(names.map((_, i) => String(i + 1)));
 
