@@ -1,4 +1,5 @@
 import { MAX_NODE_WEIGHT, validateNodeId } from '../config/node-spec.js';
+import { parseRedisUrl } from '../config/redis-url.js';
 import { SETTINGS } from '../config/settings.js';
 import { ConfigError } from '../errors/index.js';
 import { formatRollups, type Rollups } from '../rollups/index.js';
@@ -102,14 +103,16 @@ function checkWeight(weight: number): void {
 }
 
 function checkUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError('url', `"${url}" is not a URL`);
-  }
+  // The project's parser: `new URL` reads a Sentinel list `s1:26379+s2:26380` as one host with
+  // a bad port and refused every multi-sentinel URL. Its errors never repeat a password.
+  const parsed = parseRedisUrl(url, 'url');
   // The record is readable by anyone with the queue Redis: a password there would leak.
-  if (parsed.username !== '' || parsed.password !== '')
+  if (
+    parsed.username !== undefined ||
+    parsed.password !== undefined ||
+    parsed.sentinel?.username !== undefined ||
+    parsed.sentinel?.password !== undefined
+  )
     throw new ConfigError('url', 'must not carry a username or password (they are not stored)');
 }
 
