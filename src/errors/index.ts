@@ -2,6 +2,7 @@ export { CountdError } from './countd-error.js';
 export { ConfigError } from './config-error.js';
 export { InvalidCounterNameError } from './invalid-counter-name-error.js';
 export { InvalidDeltaError } from './invalid-delta-error.js';
+export { InvalidEventTimeError } from './invalid-event-time-error.js';
 export { InvalidSeriesRequestError } from './invalid-series-request-error.js';
 export { MalformedJobError } from './malformed-job-error.js';
 export { RingMismatchError } from './ring-mismatch-error.js';

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError, ReplicasShortError } from '../errors/index.js';
-import { JOB_NAME, type JobPayload } from '../jobs/index.js';
+import { JOB_NAME, type JobData } from '../jobs/index.js';
 import type { ProducerMetrics } from '../metrics/index.js';
 import { backoffDelay, type Backoff } from '../retry/index.js';
 
@@ -12,7 +12,8 @@ const ADD_RETRY: Backoff = { minMs: 50, maxMs: 2000, jitter: 'equal' };
 /** One job to add, under a fixed id. */
 export interface DurableJob {
   readonly jobId: string;
-  readonly payload: JobPayload;
+  /** As stored: version 1 nested, version 2 flat. */
+  readonly payload: JobData;
   /** `true` for ordinary jobs; `{ age }` keeps a completed job so its id is refused that long. */
   readonly removeOnComplete: true | { age: number };
   readonly keepFailedJobs: number;

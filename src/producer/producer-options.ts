@@ -8,7 +8,7 @@ import {
   type CountdConfig,
 } from '../config/index.js';
 import { ConfigError } from '../errors/index.js';
-import { MAX_JOB_PAIRS } from '../jobs/index.js';
+import { MAX_JOB_PAIRS, type PayloadVersion } from '../jobs/index.js';
 import type { ProducerMetrics } from '../metrics/index.js';
 import { assertQueueName } from '../validation/index.js';
 
@@ -61,6 +61,14 @@ export interface ProducerOptions {
   readonly replicaWaitMs: number;
   /** Failed jobs BullMQ keeps (with their reason). @defaultValue `PRODUCER_DEFAULTS.keepFailedJobs` */
   readonly keepFailedJobs: number;
+  /**
+   * The job payload version written: 1, 2, or `'auto'`: 2 while every BullMQ worker of the
+   * queue is a countd worker registered as reading version 2, else 1, counted again every
+   * `payloadCensusIntervalMs` (docs/series.md). @defaultValue `'auto'`
+   */
+  readonly payloadVersion: PayloadVersion | 'auto';
+  /** @defaultValue `PRODUCER_DEFAULTS.payloadCensusIntervalMs` (10 s) */
+  readonly payloadCensusIntervalMs: number;
   readonly metrics?: ProducerMetrics;
 }
 
@@ -76,6 +84,8 @@ export const PRODUCER_DEFAULTS = Object.freeze({
   attemptTimeoutMs: 5000,
   deadlineMs: 30_000,
   keepFailedJobs: 10_000,
+  payloadVersion: 'auto' as PayloadVersion | 'auto',
+  payloadCensusIntervalMs: 10_000,
 });
 
 /** What the constructor takes: `queue`, the rest optional. */
@@ -113,17 +123,24 @@ export function resolveProducerOptions(options: ProducerInput): Readonly<Produce
     producerId: `${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-${process.pid}-${randomBytes(4).toString('hex')}`,
     ...defined,
   } as ProducerOptions;
-  const ranges: Array<[keyof typeof PRODUCER_DEFAULTS, number, number]> = [
-    ['lingerMs', 0, 60_000],
-    ['maxBatch', 1, MAX_JOB_PAIRS],
-    ['maxPendingIncrements', 1, Number.MAX_SAFE_INTEGER],
-    ['maxInFlight', 1, 10_000],
-    ['attemptTimeoutMs', 1, 3_600_000],
-    ['deadlineMs', 1, 86_400_000],
-    ['keepFailedJobs', 0, 10_000_000],
-    ['minReplicas', 0, 64],
-    ['replicaWaitMs', 1, 60_000],
-  ];
+  if (![1, 2, 'auto'].includes(merged.payloadVersion))
+    throw new ConfigError(
+      'payloadVersion',
+      `must be 1, 2 or 'auto', got ${JSON.stringify(merged.payloadVersion)}`,
+    );
+  const ranges: Array<[Exclude<keyof typeof PRODUCER_DEFAULTS, 'payloadVersion'>, number, number]> =
+    [
+      ['lingerMs', 0, 60_000],
+      ['maxBatch', 1, MAX_JOB_PAIRS],
+      ['maxPendingIncrements', 1, Number.MAX_SAFE_INTEGER],
+      ['maxInFlight', 1, 10_000],
+      ['attemptTimeoutMs', 1, 3_600_000],
+      ['deadlineMs', 1, 86_400_000],
+      ['keepFailedJobs', 0, 10_000_000],
+      ['minReplicas', 0, 64],
+      ['replicaWaitMs', 1, 60_000],
+      ['payloadCensusIntervalMs', 100, 3_600_000],
+    ];
   for (const [key, min, max] of ranges) {
     const value = merged[key];
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {

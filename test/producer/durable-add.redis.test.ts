@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueUnavailableError, ReplicasShortError } from '../../src/errors/index.js';
-import { PAYLOAD_VERSION, type JobPayload } from '../../src/jobs/index.js';
+import { PAYLOAD_VERSION, type JobDataV1 } from '../../src/jobs/index.js';
 import { addDurably } from '../../src/producer/index.js';
 import { useRedisServers } from '../support/redis-harness.js';
 
@@ -12,7 +12,7 @@ describe('addDurably', () => {
   // 0: the queue Redis, 1: its replica once attached.
   const redis = useRedisServers({ count: 2 });
   const queues: Queue[] = [];
-  const payload: JobPayload = { v: PAYLOAD_VERSION, t: Date.now(), c: [['durable:a', 1]], n: 1 };
+  const payload: JobDataV1 = { v: PAYLOAD_VERSION, t: Date.now(), c: [['durable:a', 1]], n: 1 };
   const job = (jobId: string) => ({
     jobId,
     payload,

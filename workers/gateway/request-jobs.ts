@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Job, Queue, type ConnectionOptions } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { idempotentJob, type RequestBatch } from '../../src/gateway/index.js';
-import { PAYLOAD_VERSION, type JobPayload } from '../../src/jobs/index.js';
+import { PAYLOAD_VERSION, type JobDataV1, type JobPayload } from '../../src/jobs/index.js';
 import type { ProducerMetrics } from '../../src/metrics/index.js';
 import {
   addDurably,
@@ -66,7 +66,7 @@ export class RequestJobs {
     if (batch.pairs.length === 0) return 'added';
     const keyed = idempotencyKey === undefined ? undefined : idempotentJob(idempotencyKey);
     const jobId = keyed?.jobId ?? `${this.idPrefix}-${++this.seq}`;
-    const payload: JobPayload = {
+    const payload: JobDataV1 = {
       v: PAYLOAD_VERSION,
       t: Date.now(),
       c: batch.pairs,
