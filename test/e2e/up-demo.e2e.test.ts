@@ -73,6 +73,11 @@ describe('a new user runs countd up, then incr and get, then Ctrl-C', () => {
       expect(values).toBe('{"page:home":3,"users:online":4,"never:written":0}');
       const text = (await countd('get', 'page:home')).stdout;
       expect(text).toBe('page:home\t3\n');
+      // The web page is served beside the stack (on 8088, or a free port if that is taken).
+      const ui = /^ui {6}(http:\/\/127\.0\.0\.1:\d+)$/m.exec(stderr)?.[1];
+      expect(ui, stderr).toBeDefined();
+      const found = await (await fetch(`${ui}/api/counters?glob=page:*`)).json();
+      expect(found).toEqual({ glob: 'page:*', counters: [['page:home', '3']], more: false });
 
       up.kill('SIGINT');
       expect(await exited).toBe(0);

@@ -9,6 +9,7 @@ import { loadCommand } from './load.js';
 import { nodeCommand } from './node.js';
 import { ringCommand } from './ring.js';
 import { seriesCommand } from './series.js';
+import { uiCommand } from './ui.js';
 import { upCommand } from './up.js';
 import { watchCommand } from './watch.js';
 import { workerCommand } from './worker.js';
@@ -24,6 +25,7 @@ export const commands: readonly Command[] = [
   watchCommand,
   countersCommand,
   listCommand,
+  uiCommand,
   failedCommand,
   nodeCommand,
   loadCommand,

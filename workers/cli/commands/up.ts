@@ -5,6 +5,7 @@ import { CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_HELP, configFlagValues } from '../con
 import { UsageError } from '../usage-error.js';
 import { bringUp } from '../../local-stack/bring-up.js';
 import { StatusPoller, formatStatus } from '../../local-stack/status-line.js';
+import { startStackUi } from '../../ui/stack-ui.js';
 
 export const upCommand: Command = {
   name: 'up',
@@ -14,7 +15,8 @@ export const upCommand: Command = {
 Runs countd locally: with COUNTD_QUEUE_URL and COUNTD_NODES set it uses those Redis servers;
 otherwise it starts its own redis-server processes (1 queue + 3 storage nodes, AOF on, data
 under --data-dir, default ./.countd, so counts survive a restart). Then it starts N workers
-(default 1) with /metrics, prints where everything is and keeps a live status line.
+(default 1) with /metrics and the web page (COUNTD_UI_HOST:COUNTD_UI_PORT, 127.0.0.1:8088;
+a free port if that one is taken), prints where everything is and keeps a live status line.
 While it runs, countd incr/get/watch in the same directory find it without any setting.
 Ctrl-C drains the workers and stops everything it started.
 With --replicas N (default 0) each local Redis runs as a primary with N replicas under three
@@ -41,6 +43,12 @@ ${CONFIG_FLAGS_HELP}
       replicas: intFlag(parsed, 'replicas', 0, 0, 4),
       say,
     });
+    const flags = configFlagValues(parsed);
+    const ui = await startStackUi({ ...io.env, ...stack.env }, flags, say).catch(async (err) => {
+      await stack.stop();
+      throw err;
+    });
+    if (ui.url !== undefined) say(`ui      ${ui.url}`);
     say('ready: try  npx countd incr page:home  and  npx countd get page:home  (Ctrl-C to stop)');
     const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
     const poller = new StatusPoller(() => stack.workers.metricsUrls());
@@ -58,6 +66,7 @@ ${CONFIG_FLAGS_HELP}
     }
     if (tty) io.stderr.write('\n');
     say('stopping: draining workers, then the Redis servers it started');
+    await ui.close();
     const drained = await stack.stop();
     say(
       drained
