@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import { afterEach } from 'vitest';
 import { WorkerMetrics } from '../../src/metrics/index.js';
 import { HashRing, describeRingDifferences, ringFingerprint } from '../../src/ring/index.js';
+import type { Rollups } from '../../src/rollups/index.js';
 import { StorageLayout } from '../../src/storage/index.js';
 import {
   CounterWorker,
@@ -51,6 +52,8 @@ export interface StackOptions {
   /** Use this queue name instead of a new one (a second worker fleet on the same queue). */
   readonly queueName?: string;
   readonly prefix?: string;
+  /** Time buckets the fleet keeps (part of its fingerprint); none by default. */
+  readonly rollups?: Rollups;
 }
 
 export function createStack(
@@ -66,7 +69,13 @@ export function createStack(
   const connection = { host: queueServer.host, port: queueServer.port };
   const ring = new HashRing(NODE_IDS.map((id) => ({ id, weight: options.weights?.[id] ?? 1 })));
   const layout = new StorageLayout(ring, prefix, buckets);
-  const { fingerprint, canonical } = ringFingerprint({ ...ring.definition, buckets, prefix });
+  const rollups = options.rollups ?? [];
+  const { fingerprint, canonical } = ringFingerprint({
+    ...ring.definition,
+    buckets,
+    prefix,
+    rollups,
+  });
   const fleet: FleetIdentity = {
     fingerprint,
     canonical,
@@ -106,6 +115,7 @@ export function createStack(
         fleet,
         prefix,
         buckets,
+        rollups,
         flushIntervalMs: 100,
         concurrency: 200,
         retryMinMs: 20,
