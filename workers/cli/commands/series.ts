@@ -71,12 +71,17 @@ export const seriesCommand: Command = {
       parsed.values.json === true
         ? jsonText(series)
         : terminal.isTTY === true
-          ? chartText(series, window.step, terminal.columns ?? 80)
+          ? chartText(series, window.step, widthOf(terminal))
           : plainText(series);
     if (!io.stdout.write(text)) await once(io.stdout, 'drain');
     return EXIT_OK;
   },
 };
+
+/** The terminal's width; a pty whose size was never set reports 0 columns: 80 then. */
+function widthOf(terminal: Terminal): number {
+  return terminal.columns !== undefined && terminal.columns > 0 ? terminal.columns : 80;
+}
 
 /** `{"name":[[start,value],...]}`, written by hand: bigints as exact JSON numbers. */
 export function jsonText(series: ReadonlyMap<string, Series<'bigint'>>): string {

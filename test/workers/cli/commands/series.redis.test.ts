@@ -96,6 +96,15 @@ describe('countd series', () => {
       `  2025-01-12T00:00Z  20  ${'█'.repeat(35)}`,
       '',
     ]);
+    // A pty whose size was never set says 0 columns: drawn for 80.
+    const unsized = await runCli(
+      ['series', 'chart:1', '--step', 'day', '--from', '2025-01-10', '--to', '2025-01-13'],
+      { env: withRollups(), tty: { columns: 0, rows: 0 } },
+    );
+    expect(unsized.stdout.split('\n').slice(1, 3)).toEqual([
+      '  ▅▁█',
+      `  2025-01-10T00:00Z  10  ${'█'.repeat(27)}▌`,
+    ]);
   });
 
   it('defaults to the last 60 steps', async () => {
