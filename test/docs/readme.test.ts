@@ -18,7 +18,8 @@ describe('README', () => {
   it('documents every setting with its flag and default', async () => {
     const table = await helpEnv();
     for (const setting of Object.values(SETTINGS)) {
-      const shown = 'default' in setting && setting.default !== '' ? `\`${setting.default}\`` : setting.unset;
+      const shown =
+        'default' in setting && setting.default !== '' ? `\`${setting.default}\`` : setting.unset;
       expect(table).toContain(`| \`${setting.env}\` | \`--${setting.flag}\` | ${shown} |`);
     }
   });
