@@ -128,3 +128,6 @@ export * from './errors/index.js';
 // Live ring changes: the fleet's versioned ring, the change runner `countd ring` drives, and
 // where a counter is while a change runs (for tools that read or move counters themselves).
 export * from './ring-change/index.js';
+// Time buckets: the COUNTD_ROLLUPS grammar (`minute:48h,hour:35d`), the granularities and the
+// bucket start of a time, for readers built without configuration and for other-language tools.
+export * from './rollups/index.js';

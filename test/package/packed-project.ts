@@ -7,6 +7,7 @@ import { builtinModules } from 'node:module';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 import { ROOT, ensureBuilt } from '../e2e/build-once.js';
 
 const run = promisify(execFile);
@@ -175,11 +176,15 @@ export function undeclaredImports(project: string): string[] {
   for (const file of readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' })) {
     if (!/\.(js|d\.ts)$/.test(file)) continue;
     const code = readFileSync(join(root, 'dist', file), 'utf8');
-    for (const [, spec] of code.matchAll(/(?:from|import)\s*\(?\s*'([^'.][^']*)'/g)) {
-      const name = spec!.startsWith('@')
-        ? spec!.split('/').slice(0, 2).join('/')
-        : spec!.split('/')[0]!;
-      if (!spec!.startsWith('node:') && !declared.has(name)) found.push(`dist/${file}: '${spec}'`);
+    // The compiler's own scan: import/export-from, import(), require(), import types, and
+    // nothing that only looks like one inside a string.
+    const { importedFiles } = ts.preProcessFile(code, true, true);
+    for (const { fileName: spec } of importedFiles) {
+      if (spec.startsWith('.') || spec.startsWith('node:')) continue;
+      const name = spec.startsWith('@')
+        ? spec.split('/').slice(0, 2).join('/')
+        : spec.split('/')[0]!;
+      if (!declared.has(name)) found.push(`dist/${file}: '${spec}'`);
     }
   }
   return found;

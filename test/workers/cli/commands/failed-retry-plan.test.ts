@@ -75,10 +75,14 @@ describe('planRetry', () => {
   });
 
   it('refuses malformed payloads and malformed or empty r', () => {
-    const bad = planRetry(facts({ data: { v: 2, t: 1, c: [] } }));
+    const bad = planRetry(facts({ data: { v: 3, t: 1, c: [] } }));
     expect(bad).toMatchObject({
       kind: 'malformed',
       reason: expect.stringMatching(/^unsupported payload version/),
+    });
+    expect(planRetry(facts({ data: { v: 2, t: 1, c: [] } }))).toMatchObject({
+      kind: 'malformed',
+      reason: expect.stringMatching(/^"m" must be an epoch minute/),
     });
     expect(planProblem(bad)).toMatch(/cannot be applied as is/);
     expect(planRetry(facts({ data: 'junk' })).kind).toBe('malformed');
