@@ -58,6 +58,11 @@ export class Batch {
     return true;
   }
 
+  /** Whether an increment of another minute than the batch's own came (only version 2 carries it). */
+  get hasOtherMinutes(): boolean {
+    return this.otherPairs > 0;
+  }
+
   /** Distinct (counter, minute) pairs: what `maxBatch` bounds. */
   get size(): number {
     return this.deltas.size + this.otherPairs;

@@ -62,9 +62,10 @@ export interface ProducerOptions {
   /** Failed jobs BullMQ keeps (with their reason). @defaultValue `PRODUCER_DEFAULTS.keepFailedJobs` */
   readonly keepFailedJobs: number;
   /**
-   * The job payload version written: 1, 2, or `'auto'`: 2 while every BullMQ worker of the
-   * queue is a countd worker registered as reading version 2, else 1, counted again every
-   * `payloadCensusIntervalMs` (docs/series.md). @defaultValue `'auto'`
+   * The job payload version written: 1, 2 (every batch), or `'auto'`: 2 for a batch holding
+   * increments of other minutes while every BullMQ worker of the queue is a countd worker
+   * registered as reading version 2 (counted again every `payloadCensusIntervalMs`), else 1
+   * (docs/series.md). @defaultValue `'auto'`
    */
   readonly payloadVersion: PayloadVersion | 'auto';
   /** @defaultValue `PRODUCER_DEFAULTS.payloadCensusIntervalMs` (10 s) */

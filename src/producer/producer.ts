@@ -261,10 +261,14 @@ export class Producer extends EventEmitter<ProducerEvents> {
         const b = randomBytes(12).toString('base64url');
         const t = batch.oldest;
         const n = batch.increments;
-        const payload: JobData =
-          batch.version === PAYLOAD_VERSION_2
-            ? encodeJobPayload({ v: PAYLOAD_VERSION_2, t, c: pairs, m: batch.minute, n, b })
-            : { v: PAYLOAD_VERSION, t, c: pairs.map(([name, delta]) => [name, delta]), n, b };
+        // `'auto'` writes version 2 only for a batch that needs it (event times in other
+        // minutes): a 0.1.0 worker the census has not seen yet still reads everything else.
+        const asV2 =
+          batch.version === PAYLOAD_VERSION_2 &&
+          (this.options.payloadVersion === PAYLOAD_VERSION_2 || batch.hasOtherMinutes);
+        const payload: JobData = asV2
+          ? encodeJobPayload({ v: PAYLOAD_VERSION_2, t, c: pairs, m: batch.minute, n, b })
+          : { v: PAYLOAD_VERSION, t, c: pairs.map(([name, delta]) => [name, delta]), n, b };
         const { attemptTimeoutMs, deadlineMs, keepFailedJobs, minReplicas, replicaWaitMs } =
           this.options;
         await addDurably(

@@ -133,6 +133,36 @@ describe('rollups: time buckets written by the apply', () => {
     }
   });
 
+  it("with payloadVersion 'auto' writes version 2 only for a batch that holds another minute", async () => {
+    const s = stack({ rollups: ROLLUPS });
+    const { worker } = s.worker();
+    await worker.start();
+    const producer = new Producer({
+      queue: { host: redis.server(0).host, port: redis.server(0).port },
+      queueName: s.queueName,
+      lingerMs: 5,
+      payloadCensusIntervalMs: 60_000,
+    });
+    try {
+      // The census sees the fleet read version 2 (the worker registers it), once.
+      await producer.increment('page:home', 1, { at: Date.now() - 2 * HOUR });
+      expect(producer.payloadVersion).toBe(2);
+      // Stopped, the worker leaves what comes next waiting, to be read as stored.
+      await worker.close();
+      await producer.increment('page:home', 2);
+      await producer.increment('page:cart', 3, { at: Date.now() - 3 * MINUTE });
+      const jobs = await s.queue.getWaiting();
+      const versions = jobs.map((j) => [(j.data as { v: number }).v, j.data.c]);
+      // A 0.1.0 worker that joined since the census still reads the batch without an `at`.
+      expect(versions.sort()).toEqual([
+        [1, [['page:home', 2]]],
+        [2, ['page:cart', 3]],
+      ]);
+    } finally {
+      await producer.close();
+    }
+  });
+
   it('bounds the fields of one apply by maxScriptCounters, bucket fields included', async () => {
     const s = stack({ rollups: ROLLUPS });
     const { worker } = s.worker({ maxScriptCounters: 10, flushIntervalMs: 300 });
