@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { NodeIdentityError, ReplicasShortError, StorageError } from '../errors/index.js';
 import { RingChangeConflictError } from '../errors/index.js';
@@ -29,6 +30,8 @@ export interface CounterMoverOptions {
   readonly batchSize: number;
   /** Batches of one source node moving at once (each its move-ins, then its move-out). */
   readonly batchesInFlight: number;
+  /** Fields per second over every source this mover moves; 0: unbounded. */
+  readonly maxMoveRate: number;
   readonly minReplicas: number;
   readonly replicaWaitMs: number;
   /** After each batch: fields folded in now, and fields found folded already. */
@@ -46,9 +49,22 @@ export interface CounterMoverOptions {
  */
 export class CounterMover {
   private readonly keys: CountdKeys;
+  /** Pacing (`maxMoveRate`): when this mover began, and the fields it has launched since. */
+  private readonly pacedFrom = performance.now();
+  private launched = 0;
 
   constructor(private readonly options: CounterMoverOptions) {
     this.keys = layoutOf(options.change.to).keys;
+  }
+
+  /** Waits until launching `fields` more keeps the launches at most `maxMoveRate` per second. */
+  private async pace(fields: number, signal?: AbortSignal): Promise<void> {
+    const rate = this.options.maxMoveRate;
+    if (rate === 0) return;
+    const due = this.pacedFrom + (this.launched / rate) * 1000;
+    this.launched += fields;
+    const wait = due - performance.now();
+    if (wait > 0) await setTimeout(wait, undefined, signal === undefined ? {} : { signal });
   }
 
   /** Moves `chunks` (what a scan of node `source` found to move) in batches. */
@@ -61,7 +77,8 @@ export class CounterMover {
     const running = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
     const launch = (batch: MoveItem[]): void => {
-      const done: Promise<void> = this.moveBatch(source, batch, signal)
+      const done: Promise<void> = this.pace(batch.length, signal)
+        .then(() => this.moveBatch(source, batch, signal))
         .catch((error: unknown) => void (failure ??= { error }))
         .finally(() => running.delete(done));
       running.add(done);

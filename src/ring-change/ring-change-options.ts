@@ -22,6 +22,12 @@ export interface RingChangeRunnerOptions {
    */
   readonly batchesInFlight?: number;
   /**
+   * Most counters (fields) moved per second, over the whole change; 0: as fast as the nodes
+   * take them. Bounds the load a change adds to production nodes.
+   * @defaultValue 0
+   */
+  readonly maxMoveRate?: number;
+  /**
    * Length of the runner's lease on the change (renewed every third of it): how long a runner
    * killed mid-change keeps a new one waiting.
    * @defaultValue 10000
@@ -59,6 +65,7 @@ export type ResolvedRingChangeOptions = Required<RingChangeRunnerOptions>;
 export const RING_CHANGE_DEFAULTS = Object.freeze({
   batchSize: 1000,
   batchesInFlight: 4,
+  maxMoveRate: 0,
   leaseMs: 10_000,
   waitForRunner: true,
   minReplicas: SETTING_DEFAULTS.minReplicas,
@@ -82,6 +89,7 @@ export function resolveRingChangeOptions(
   };
   check('batchSize', 1);
   check('batchesInFlight', 1);
+  check('maxMoveRate', 0);
   check('leaseMs', 100);
   if (typeof merged.waitForRunner !== 'boolean')
     throw new ConfigError('waitForRunner', 'must be true or false');

@@ -205,6 +205,7 @@ export class RingChangeRunner extends EventEmitter<RingChangeRunnerEvents> {
       identities,
       batchSize: this.options.batchSize,
       batchesInFlight: this.options.batchesInFlight,
+      maxMoveRate: this.options.maxMoveRate,
       minReplicas: this.options.minReplicas,
       replicaWaitMs: this.options.replicaWaitMs,
       onMoved: (moved, already) => {

@@ -42,6 +42,8 @@ const SHARE_TOLERANCE = 0.01;
 // Counters per move step: small, so the move lasts past the runner's first progress save
 // (500 ms) and the command can be SIGKILLed with counters moved and more to move.
 const MOVE_BATCH = 100;
+/** Counters per second the first, killed, run of the add moves at most. */
+const ADD_MAX_RATE = 2000;
 
 // A live ring change under load and faults, through the real processes: 3 storage nodes (a, b,
 // c) with AOF always, a 4th (d) started empty, the queue Redis, 2 `countd worker`, `countd load
@@ -172,7 +174,12 @@ describe('live ring change under load and faults', () => {
     expect(dryRun.code, dryRun.output).toBe(0);
     const plan = JSON.parse(dryRun.stdout.toString()) as PlanReport;
     const addStarted = at();
-    const addArgs = ['ring', 'add', `d=${nodeD.url}`, '--wait', '--batch', String(MOVE_BATCH)];
+    // Paced, so that the kill below lands while counters move, however few the load stored
+    // by now; the resumed run goes at full speed.
+    const addArgs = [
+      ...['ring', 'add', `d=${nodeD.url}`, '--wait', '--batch', String(MOVE_BATCH)],
+      ...['--max-rate', String(ADD_MAX_RATE)],
+    ];
     const add = command('ring add', addArgs, s.nodeIds);
     let addDone = false;
     const addKills = killLoop(() => addDone, 200);

@@ -141,6 +141,32 @@ describe('RingChangeRunner', () => {
     await expectDone(fleet, to);
   });
 
+  it('keeps to maxMoveRate: the moves of a change take at least moved / rate seconds', async () => {
+    const fleet = await seedFleet(redis, { counters: 4000 });
+    const to = proposeRing(fleet.ring, { kind: 'add', node: fleet.node('d') });
+    const runner = new RingChangeRunner({
+      queue: fleet.queue,
+      queueName: fleet.queueName,
+      connect: (node) => fleet.connect(node),
+      batchSize: 100,
+      settlePollMs: 20,
+      maxMoveRate: 2000,
+    });
+    let moving = 0;
+    let moved = 0;
+    runner.on('phase', (p) => {
+      if (p === 'moving') moving = performance.now();
+      if (p === 'settling') moving = performance.now() - moving;
+    });
+    runner.on('progress', (p) => (moved = p.moved));
+    await runner.begin('add', to);
+    await runner.run();
+    await expectDone(fleet, to);
+    expect(moved).toBeGreaterThan(600);
+    // The first batch goes at once; every later one waits for its share of the second.
+    expect(moving).toBeGreaterThanOrEqual(((moved - 100) / 2000) * 1000);
+  });
+
   it('reweights a node: exact', async () => {
     const fleet = await seedFleet(redis, { counters: 4000 });
     const to = proposeRing(fleet.ring, { kind: 'reweight', id: 'a', weight: 3 });

@@ -34,9 +34,42 @@ export interface RingChangeArgs {
   readonly wait: boolean;
   readonly dryRun: boolean;
   readonly json: boolean;
-  /** Fields per move batch, when given. */
-  readonly batch: number | undefined;
+  readonly pacing: Pacing;
   readonly parsed: ParsedArgs;
+}
+
+/** How fast a change moves counters, as given (`--batch`, `--max-rate`); absent: the defaults. */
+export interface Pacing {
+  /** Fields per move batch. */
+  readonly batch?: number | undefined;
+  /** Most counters moved per second (0: unbounded). */
+  readonly maxRate?: number | undefined;
+}
+
+/** The pacing flags, on every command that runs a change (change commands and resume). */
+export const PACING_FLAGS = {
+  batch: { type: 'string' },
+  'max-rate': { type: 'string' },
+} as const;
+
+/** Most counters per second `--max-rate` takes: far above what one node moves. */
+export const MAX_MOVE_RATE = 10_000_000;
+
+/** Reads `--batch` and `--max-rate`; a bad value throws a UsageError naming the flag. */
+export function parsePacing(parsed: ParsedArgs): Pacing {
+  const given = (name: string) => stringFlag(parsed, name) !== undefined;
+  return {
+    batch: given('batch') ? intFlag(parsed, 'batch', 1000, 1, MAX_BATCH) : undefined,
+    maxRate: given('max-rate') ? intFlag(parsed, 'max-rate', 0, 0, MAX_MOVE_RATE) : undefined,
+  };
+}
+
+/** The pacing as flags again: what a detached runner is started with, so it keeps the pace. */
+export function pacingArgs(pacing: Pacing): string[] {
+  return [
+    ...(pacing.batch === undefined ? [] : ['--batch', String(pacing.batch)]),
+    ...(pacing.maxRate === undefined ? [] : ['--max-rate', String(pacing.maxRate)]),
+  ];
 }
 
 /** Flags of every change command: the config flags, and those that say how to run it. */
@@ -45,7 +78,7 @@ export const RING_CHANGE_FLAGS = {
   wait: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
-  batch: { type: 'string' },
+  ...PACING_FLAGS,
 } as const;
 
 /** Move batches: bounded so that neither node is blocked long by one script (docs/ring.md). */
@@ -69,12 +102,9 @@ export function parseRingChangeArgs(kind: RingChangeKind, args: readonly string[
       `countd ${command}: --dry-run changes nothing, so --wait has nothing to wait for`,
     );
   }
-  const batch =
-    stringFlag(parsed, 'batch') === undefined
-      ? undefined
-      : intFlag(parsed, 'batch', 1000, 1, MAX_BATCH);
+  const pacing = parsePacing(parsed);
   const { request, added } = requestOf(kind, parsed);
-  return { request, added, wait, dryRun, json: parsed.values.json === true, batch, parsed };
+  return { request, added, wait, dryRun, json: parsed.values.json === true, pacing, parsed };
 }
 
 function requestOf(

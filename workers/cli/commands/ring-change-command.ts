@@ -111,7 +111,7 @@ async function begin(
   resumed: boolean,
   io: CommandIo,
 ): Promise<number> {
-  const runner = ringChangeRunner({ ...context, batch: ask.batch });
+  const runner = ringChangeRunner({ ...context, pacing: ask.pacing });
   const change = await runner.begin(kind, to);
   if (ask.wait) return runToEnd(runner, change, io, ask.json);
   // A node COUNTD_NODES already names is reached through it by the runner too.
@@ -122,6 +122,7 @@ async function begin(
     context.config.queueName,
     change.to.version,
     configured ? undefined : ask.added,
+    ask.pacing,
   );
   const report: StartedReport = {
     started: true,

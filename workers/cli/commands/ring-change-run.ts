@@ -9,6 +9,7 @@ import {
 import { EXIT_FAILURE, EXIT_OK, type CommandIo } from '../command.js';
 import { RingProgressLine } from './ring-progress.js';
 import type { RingNodeClients } from './ring-node-clients.js';
+import type { Pacing } from './ring-change-args.js';
 import { describeChange } from './ring-status-report.js';
 
 /** What a change command's runner needs beside the target. */
@@ -16,16 +17,17 @@ export interface RunnerContext {
   readonly config: CountdConfig;
   readonly queue: Redis;
   readonly nodes: RingNodeClients;
-  readonly batch: number | undefined;
+  readonly pacing: Pacing;
 }
 
 export function ringChangeRunner(context: RunnerContext): RingChangeRunner {
-  const { config, queue, nodes, batch } = context;
+  const { config, queue, nodes, pacing } = context;
   return new RingChangeRunner({
     queue,
     queueName: config.queueName,
     connect: nodes.connect,
-    ...(batch === undefined ? {} : { batchSize: batch }),
+    ...(pacing.batch === undefined ? {} : { batchSize: pacing.batch }),
+    ...(pacing.maxRate === undefined ? {} : { maxMoveRate: pacing.maxRate }),
     minReplicas: config.minReplicas,
     replicaWaitMs: config.replicaWaitMs,
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SETTINGS, type NodeSpec } from '../../../src/config/index.js';
 import type { ParsedArgs } from '../args.js';
+import { pacingArgs, type Pacing } from './ring-change-args.js';
 import type { CommandIo } from '../command.js';
 import { configFlagValues } from '../config-flags.js';
 import { countdBin } from '../../local-stack/worker-processes.js';
@@ -29,6 +30,7 @@ export async function startDetachedRunner(
   queueName: string,
   toVersion: number,
   added: NodeSpec | undefined,
+  pacing: Pacing,
 ): Promise<DetachedRunner> {
   const env: Record<string, string | undefined> = { ...io.env };
   const flags = configFlagValues(parsed);
@@ -50,11 +52,15 @@ export async function startDetachedRunner(
   // before any process is started.
   const fd = openSync(log, 'a', 0o600);
   try {
-    const child = spawn(process.execPath, [countdBin(), 'ring', 'resume', '--wait'], {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      env,
-    });
+    const child = spawn(
+      process.execPath,
+      [countdBin(), 'ring', 'resume', '--wait', ...pacingArgs(pacing)],
+      {
+        detached: true,
+        stdio: ['ignore', fd, fd],
+        env,
+      },
+    );
     await Promise.race([
       once(child, 'spawn'),
       once(child, 'error').then(([err]) => {

@@ -2,10 +2,10 @@ import { parseConfig, requireQueue } from '../../../src/config/index.js';
 import { CountdKeys } from '../../../src/keys/index.js';
 import { closeConnection } from '../../../src/redis/index.js';
 import { readRingState } from '../../../src/ring-change/index.js';
-import { intFlag, parseCommandArgs, refusePositionals, stringFlag } from '../args.js';
+import { parseCommandArgs, refusePositionals } from '../args.js';
 import { EXIT_OK, type CommandIo } from '../command.js';
 import { CONFIG_FLAG_OPTIONS, configFlagValues } from '../config-flags.js';
-import { MAX_BATCH } from './ring-change-args.js';
+import { PACING_FLAGS, parsePacing } from './ring-change-args.js';
 import { reportUnreachable } from './ring-change-command.js';
 import { changeTitle, ringChangeRunner, runToEnd } from './ring-change-run.js';
 import { startDetachedRunner } from './ring-detached-runner.js';
@@ -22,14 +22,11 @@ export async function ringResume(args: readonly string[], io: CommandIo): Promis
     ...CONFIG_FLAG_OPTIONS,
     wait: { type: 'boolean' },
     json: { type: 'boolean' },
-    batch: { type: 'string' },
+    ...PACING_FLAGS,
   });
   refusePositionals('ring resume', parsed);
   const json = parsed.values.json === true;
-  const batch =
-    stringFlag(parsed, 'batch') === undefined
-      ? undefined
-      : intFlag(parsed, 'batch', 1000, 1, MAX_BATCH);
+  const pacing = parsePacing(parsed);
   const config = parseConfig(io.env, configFlagValues(parsed));
   const queue = queueClient(requireQueue(config));
   const nodes = new RingNodeClients(config, undefined);
@@ -44,7 +41,7 @@ export async function ringResume(args: readonly string[], io: CommandIo): Promis
       );
       return EXIT_OK;
     }
-    const runner = ringChangeRunner({ config, queue, nodes, batch });
+    const runner = ringChangeRunner({ config, queue, nodes, pacing });
     const change = await runner.begin(running.kind, running.to);
     if (parsed.values.wait === true) {
       try {
@@ -60,6 +57,7 @@ export async function ringResume(args: readonly string[], io: CommandIo): Promis
       config.queueName,
       change.to.version,
       undefined,
+      pacing,
     );
     io.stdout.write(
       json

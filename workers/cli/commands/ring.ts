@@ -13,12 +13,12 @@ Usage:
   countd ring locate --nodes SPEC [--ring-algorithm A] [--ring-points N] <name>... | -
   countd ring stats  --nodes SPEC [--keys N] [--add ID[:W]]... [--remove ID]...
                      [--ring-algorithm A] [--ring-points N] [--json]
-  countd ring add <id>[:<weight>]=<url>  [--wait] [--dry-run] [--json] [--batch N]
-  countd ring remove <id>                [--wait] [--dry-run] [--json] [--batch N]
-  countd ring reweight <id> <weight>     [--wait] [--dry-run] [--json] [--batch N]
-  countd ring layout --buckets <B>       [--wait] [--dry-run] [--json] [--batch N]
+  countd ring add <id>[:<weight>]=<url>  [--wait] [--dry-run] [--json] [--batch N] [--max-rate N]
+  countd ring remove <id>                [--wait] [--dry-run] [--json] [--batch N] [--max-rate N]
+  countd ring reweight <id> <weight>     [--wait] [--dry-run] [--json] [--batch N] [--max-rate N]
+  countd ring layout --buckets <B>       [--wait] [--dry-run] [--json] [--batch N] [--max-rate N]
   countd ring status [--json]
-  countd ring resume [--wait] [--json] [--batch N]
+  countd ring resume [--wait] [--json] [--batch N] [--max-rate N]
 
   locate   prints name<TAB>nodeId per name; with -, reads names from stdin, one a line
   stats    spreads synthetic keys key:0 ... key:N-1 over the nodes and compares each node's
@@ -36,6 +36,9 @@ Usage:
   status   the registered ring (version, nodes, weights, buckets), the change in progress
            (phase, counters moved, rate, ETA) and the live workers per ring version
   resume   carries on the change in progress (after the process running it was stopped)
+
+  --batch N     counters per move step (default 1000): how long one step holds a node
+  --max-rate N  at most N counters moved per second (default 0: unbounded)
 
 The ring of locate and stats comes from the same settings as the workers' (COUNTD_NODES,
 COUNTD_RING_ALGORITHM, COUNTD_RING_POINTS, each overridden by its flag), so locate places

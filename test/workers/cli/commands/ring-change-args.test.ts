@@ -37,7 +37,13 @@ describe('parseRingChangeArgs', () => {
       kind: 'layout',
       buckets: 8192,
     });
-    expect(parseRingChangeArgs('remove', ['b', '--batch', '500']).batch).toBe(500);
+    expect(parseRingChangeArgs('remove', ['b', '--batch', '500']).pacing).toEqual({
+      batch: 500,
+      maxRate: undefined,
+    });
+    expect(
+      parseRingChangeArgs('add', ['d=redis://h:1', '--max-rate', '2_000']).pacing.maxRate,
+    ).toBe(2000);
   });
 
   const bad: [string, Parameters<typeof parseRingChangeArgs>, RegExp][] = [
@@ -59,6 +65,12 @@ describe('parseRingChangeArgs', () => {
       /--dry-run changes nothing/,
     ],
     ['a bad --batch', ['remove', ['a', '--batch', '0']], /--batch: 0 is out of range/],
+    ['a negative --max-rate', ['remove', ['a', '--max-rate=-1']], /--max-rate: -1 is out of range/],
+    [
+      'a --max-rate with a unit',
+      ['remove', ['a', '--max-rate', '5k']],
+      /--max-rate: "5k" is not an integer/,
+    ],
     ['an unknown flag', ['remove', ['a', '--force']], /Unknown option '--force'/],
   ];
   for (const [label, [kind, args], message] of bad) {
