@@ -1,5 +1,6 @@
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { MetricFactory } from './metric-factory.js';
+import { GRANULARITIES } from '../rollups/index.js';
 
 /** The phases of a ring change, as the phase gauge labels them (docs/ring.md, "Phases"). */
 export const RING_CHANGE_PHASE_LABELS = ['fencing', 'moving', 'settling', 'cleanup'] as const;
@@ -285,12 +286,10 @@ export class WorkerMetrics {
    * Creates every known labelled series at 0. A counter series that first appears at 1 shows
    * no rise to `rate()`/`increase()`, so the first failure would never fire an alert.
    */
-  initSeries(
-    nodes: readonly string[],
-    flushErrorReasons: readonly string[],
-    granularities: readonly string[] = [],
-  ): void {
-    for (const granularity of granularities) {
+  initSeries(nodes: readonly string[], flushErrorReasons: readonly string[]): void {
+    // Every granularity, rollups or not: the panels have data (0) on a fleet without them, and
+    // a `ring layout --rollups` adds some to running workers.
+    for (const granularity of GRANULARITIES) {
       this.rollupIncrementsTooOld.inc({ granularity }, 0);
       this.rollupBucketWrites.inc({ granularity }, 0);
     }

@@ -152,7 +152,6 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     o.metrics?.initSeries(
       o.nodes.map((n) => n.id),
       FLUSH_ERROR_REASONS,
-      o.rollups.map((r) => r.granularity),
     );
   }
 
@@ -358,11 +357,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
     this.placing = undefined;
     settle(generation);
     this.options.metrics?.ringSwitches.inc();
-    this.options.metrics?.initSeries(
-      generation.nodeIds,
-      FLUSH_ERROR_REASONS,
-      generation.rollups.map((r) => r.granularity),
-    );
+    this.options.metrics?.initSeries(generation.nodeIds, FLUSH_ERROR_REASONS);
     void old.close((err) => this.emit('queueError', asError(err)));
     this.backpressure.unsuspend(this.load());
     this.emit('switched', {

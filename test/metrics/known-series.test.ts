@@ -22,6 +22,9 @@ describe('known labelled series start at 0', () => {
       'countd_ring_change_phase{phase="cleanup"} 0',
       'countd_ring_change_counters_moved 0',
       'countd_ring_change_counters_to_move 0',
+      // Without rollups too: every granularity at 0.
+      'countd_rollup_bucket_writes_total{granularity="minute"} 0',
+      'countd_rollup_increments_too_old_total{granularity="day"} 0',
     ]) {
       expect(text).toContain(line);
     }
