@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidEventTimeError } from '../../src/errors/index.js';
 import { Producer } from '../../src/producer/index.js';
 import { ROOT } from './build-once.js';
 import { startInProcessLoad } from './support/in-process-load.js';
@@ -28,7 +29,10 @@ const RATE = 15_000;
 // writes for a moment (CLIENT PAUSE WRITE) before each kill, so the victim's held jobs have
 // their parts on a and b applied and their part on c not. Of the new code only processes,
 // env, the storage layout and the totals are relied on, so the test holds whatever the
-// markers become; the 0.1.0 workers' metrics show that both directions happened.
+// markers become; the 0.1.0 workers' metrics show that both directions happened. Last, with
+// only new workers left, a producer sends event times in past minutes (payload version 2, which
+// it refused to send while 0.1.0 workers ran) beside the version 1 jobs, and a new worker is
+// SIGKILLed holding partly applied jobs of both payload versions.
 describe('rolling upgrade from 0.1.0', () => {
   const e2e = useE2eStack();
   let release: ReleasedPackage | undefined;
@@ -72,6 +76,20 @@ describe('rolling upgrade from 0.1.0', () => {
         new Producer({ queue: s.queueConnection, queueName: s.queueName }),
       ],
     );
+    // A producer sending event times in past minutes: only payload version 2 carries them, which
+    // 0.1.0 workers cannot read, so it refuses them while any runs (its fleet census says so).
+    const atProducer = new Producer({
+      queue: s.queueConnection,
+      queueName: s.queueName,
+      payloadCensusIntervalMs: 500,
+      lingerMs: 5,
+    });
+    const refusedWhileOld = await atProducer
+      .increment('item:1', 1, { at: Date.now() - 5 * 60_000 })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
     const started = performance.now();
     const steps: string[] = [];
     const step = (text: string) =>
@@ -101,6 +119,39 @@ describe('rolling upgrade from 0.1.0', () => {
     step(`old-2 SIGKILL holding ${old2Held} jobs, new-1b running`);
     const new2 = await startNew('new-2');
     await sleep(2 * LOCK_MS);
+
+    // 4. Only new workers now: the census lets version 2 through, and jobs of both versions are
+    // in flight (the 0.1.0 producer's, the new ones' without `at`, and these); new-1b is
+    // SIGKILLed holding partly applied ones and new-2 gets them back.
+    const censusBy = performance.now() + 10_000;
+    while (atProducer.payloadVersion !== 2 && performance.now() < censusBy) await sleep(100);
+    step(`census: payload version ${atProducer.payloadVersion}`);
+    const atConfirmed = new Map<string, number>();
+    const atSends: Array<Promise<void>> = [];
+    let sendingAt = true;
+    const atLoop = (async () => {
+      for (let i = 0; sendingAt; i++) {
+        for (let k = 0; k < 20; k++) {
+          const name = `item:${(i * 20 + k) % 500}`;
+          const at = Date.now() - (1 + (k % 3)) * 60_000;
+          atSends.push(
+            atProducer
+              .increment(name, 1, { at })
+              .then(() => void atConfirmed.set(name, (atConfirmed.get(name) ?? 0) + 1)),
+          );
+        }
+        await sleep(10);
+      }
+    })();
+    await sleep(2000);
+    const new1bHeld = await killHoldingPartlyApplied(new1b, nodeC);
+    step(`new-1b SIGKILL holding ${new1bHeld} jobs (versions 1 and 2), new-2 running`);
+    await sleep(2 * LOCK_MS);
+    sendingAt = false;
+    await atLoop;
+    const atResults = await Promise.allSettled(atSends);
+    const atFailed = atResults.filter((r) => r.status === 'rejected').length;
+    await atProducer.close();
     const loadRunning = !load.finished;
     stop.abort();
 
@@ -109,16 +160,25 @@ describe('rolling upgrade from 0.1.0', () => {
     const counts = await s.waitForDrain(60_000);
     const seconds = (performance.now() - started) / 1000;
     const expected = load.expected();
+    const atTotal = [...atConfirmed.values()].reduce((a, b) => a + b, 0);
+    for (const [name, n] of atConfirmed) expected.set(name, (expected.get(name) ?? 0) + n);
     const check = await verifyCounters(expected, s.layout, s.nodeClients());
-    const skippedByNew = (await skipped(new1b)) + (await skipped(new2));
+    const skippedByNew = await skipped(new2);
     console.log(
       `[e2e rolling upgrade] seed ${SEED}: ${result.confirmed} increments (old and new ` +
-        `producer, ${result.batches} jobs) over ${expected.size} counters at ${RATE}/s; ` +
+        `producer, ${result.batches} jobs) and ${atTotal} with event times in past minutes ` +
+        `(payload version 2, refused while 0.1.0 workers ran: ${String(refusedWhileOld)}) ` +
+        `over ${expected.size} counters at ${RATE}/s; ` +
         `${old.version} -> current: ${steps.join('; ')}; load ran throughout ${loadRunning}; ` +
         `parts skipped by the new workers ${skippedByNew}; env not given to ${old.version} ` +
         `workers: ${notForOld.join(', ') || 'none'}; all applied after ${seconds.toFixed(1)} s; ` +
         `${describeCheck(check)}`,
     );
+    expect(refusedWhileOld).toBeInstanceOf(InvalidEventTimeError);
+    expect(atProducer.payloadVersion).toBe(2);
+    expect(atFailed).toBe(0);
+    expect(atTotal).toBeGreaterThan(1000);
+    expect(new1bHeld).toBeGreaterThan(0);
     expect(old1Exit.code, old1.stderrTail()).toBe(0);
     expect(loadRunning).toBe(true);
     expect(result.failed, result.errors.join('; ')).toBe(0);
@@ -129,7 +189,7 @@ describe('rolling upgrade from 0.1.0', () => {
     // are printed, not relied on): old-2 found parts new-1 applied, and held jobs when killed.
     expect(skippedByOld, 'old-2 found none of the parts new-1 applied').toBeGreaterThan(0);
     expect(old2Held).toBeGreaterThan(0);
-  }, 120_000);
+  }, 150_000);
 });
 
 /**
