@@ -29,7 +29,9 @@
   ARGV[12] S            number of time-bucket hashes among the H (absent: 0)
   ARGV[13] expiries     S epoch seconds, each followed by a tab: EXPIREAT of each time-bucket
                         hash, in KEYS order (bucket start + step + retention: the same for
-                        every writer, so a hash's TTL never depends on who wrote it last)
+                        every writer, so a hash's TTL never depends on who wrote it last); set
+                        only on a hash this apply may have created (one of its fields now
+                        equals its delta): an older hash has it already
 
   Returns
     {0, i, refusals, ...}
@@ -154,6 +156,8 @@ local chunk = tonumber(ARGV[6])
 -- per field remembered, to take it back if a later delta of that field is refused.
 local repeated = ARGV[11] == '1'
 local appliedOf, refusedField = {}, {}
+-- Time-bucket hashes (by h) this apply may have created: they get their EXPIREAT.
+local fresh = {}
 -- Counters refused in their counter hash: their time-bucket fields are skipped.
 local refusedCounter = {}
 -- Published lines are built as pieces of one table (field, tab, value, newline) and joined per
@@ -202,6 +206,17 @@ for h = 1, hashCount do
           appliedOf[slot] = nil
         end
         value = nil
+      elseif timeBucket and not fresh[h] then
+        -- A hash that existed before has its expiry (every script that creates one sets it):
+        -- only a hash this apply may have created needs EXPIREAT. A field whose value is now
+        -- its delta was new (or 0), the only way the hash can be new.
+        local d = tonumber(deltas[c])
+        if value == d or d >= exact or d <= -exact then fresh[h] = true end
+        if slot then
+          local list = appliedOf[slot]
+          if not list then list = {}; appliedOf[slot] = list end
+          list[#list + 1] = deltas[c]
+        end
       elseif slot then
         local list = appliedOf[slot]
         if not list then list = {}; appliedOf[slot] = list end
@@ -236,7 +251,9 @@ if used > 0 then
 end
 
 for i = 1, bucketCount do
-  rcall('EXPIREAT', KEYS[firstHash + firstBucket + i - 2], expiries[i])
+  if fresh[firstBucket + i - 1] then
+    rcall('EXPIREAT', KEYS[firstHash + firstBucket + i - 2], expiries[i])
+  end
 end
 
 local ttl = ARGV[3]

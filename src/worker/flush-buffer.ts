@@ -79,8 +79,9 @@ export class FlushBuffer {
         this.byteCount += grew;
       }
       if (plan !== undefined) {
-        for (const bucket of plan.bucketsOf(job.payload, pair, true))
-          this.byteCount += group.addToBucket(bucket, delta);
+        const ids = plan.bucketsOf(job.payload, pair, true);
+        for (let g = 0; g < ids.length; g++)
+          if (ids[g]! >= 0) this.byteCount += group.addToBucket(ids[g]!, name, delta);
       }
       if (this.lastJobSeq[n] !== seq) {
         this.lastJobSeq[n] = seq;

@@ -16,10 +16,15 @@ export class FlushGroup {
    * They are sent as extra HINCRBYs on the same field in the same script: Redis adds in int64.
    */
   spill: Array<[string, number]> = [];
-  /** Per bucket name (see BucketPlan), what the counter grew by in that bucket. Empty without rollups. */
-  buckets = new Map<string, number>();
-  /** As `spill`, for `buckets`. */
-  bucketSpill: Array<[string, number]> = [];
+  /**
+   * Per time bucket (its id, `bucketId` of bucket-plan.ts), what each counter grew by in it. Empty without
+   * rollups.
+   */
+  buckets = new Map<number, Map<string, number>>();
+  /** As `spill`, for `buckets`: [bucket id, counter, delta]. */
+  bucketSpill: Array<[number, string, number]> = [];
+  /** Distinct (bucket, counter) fields in `buckets`. */
+  bucketFields = 0;
   readonly jobs: HeldJob[] = [];
   /** Counters and bytes this group added to the buffer's figures, given back on release. */
   accountedCounters = 0;
@@ -36,12 +41,28 @@ export class FlushGroup {
     return bytes;
   }
 
-  /** Adds a delta to the bucket `bucket` (a BucketPlan name); returns the bytes the buffer grew by. */
-  addToBucket(bucket: string, delta: number): number {
-    if (!sum(this.buckets, this.bucketSpill, bucket, delta)) return 0;
-    const bytes = bucket.length * 2 + ENTRY_OVERHEAD_BYTES;
-    this.accountedBytes += bytes;
-    return bytes;
+  /** Adds a delta to counter `name` in bucket `bucket`; returns the bytes the buffer grew by. */
+  addToBucket(bucket: number, name: string, delta: number): number {
+    if (!this.sumBucket(bucket, name, delta)) return 0;
+    // The name is the counter's own string, shared with `deltas`: only the entry costs.
+    this.accountedBytes += ENTRY_OVERHEAD_BYTES;
+    return ENTRY_OVERHEAD_BYTES;
+  }
+
+  /** Sums into the bucket's Map, or spills; true when the field is new there. */
+  private sumBucket(bucket: number, name: string, delta: number): boolean {
+    let of = this.buckets.get(bucket);
+    if (of === undefined) this.buckets.set(bucket, (of = new Map()));
+    const current = of.get(name);
+    if (current === undefined) {
+      of.set(name, delta);
+      this.bucketFields++;
+      return true;
+    }
+    const total = current + delta;
+    if (Number.isSafeInteger(total)) of.set(name, total);
+    else this.bucketSpill.push([bucket, name, delta]);
+    return false;
   }
 
   /** Distinct counters (totals) in the group. */
@@ -51,12 +72,12 @@ export class FlushGroup {
 
   /** Distinct fields the apply writes, bucket fields included: what `maxScriptCounters` bounds. */
   get fields(): number {
-    return this.deltas.size + this.buckets.size;
+    return this.deltas.size + this.bucketFields;
   }
 
   /** HINCRBY commands this group costs. */
   get commands(): number {
-    return this.deltas.size + this.spill.length + this.buckets.size + this.bucketSpill.length;
+    return this.deltas.size + this.spill.length + this.bucketFields + this.bucketSpill.length;
   }
 
   /** Rebuilds the deltas from the jobs still in the group (after some were found already applied). */
@@ -66,6 +87,7 @@ export class FlushGroup {
     this.spill = [];
     this.buckets = new Map();
     this.bucketSpill = [];
+    this.bucketFields = 0;
     const plan = this.plan?.enabled === true ? this.plan : undefined;
     for (const job of jobs) {
       this.jobs.push(job);
@@ -75,8 +97,8 @@ export class FlushGroup {
         if (!onNode(name)) continue;
         sum(this.deltas, this.spill, name, delta);
         if (plan === undefined) continue;
-        for (const bucket of plan.bucketsOf(job.payload, pair, false))
-          sum(this.buckets, this.bucketSpill, bucket, delta);
+        const ids = plan.bucketsOf(job.payload, pair, false);
+        for (let g = 0; g < ids.length; g++) if (ids[g]! >= 0) this.sumBucket(ids[g]!, name, delta);
       }
     }
   }

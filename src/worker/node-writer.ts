@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { Granularity, Rollups } from '../rollups/index.js';
 import type { StorageLayout } from '../storage/index.js';
-import { parseBucketName } from './bucket-plan.js';
+import { parseBucketId } from './bucket-plan.js';
 import type { FlushGroup } from './flush-group.js';
 
 const APPLY_SCRIPT = readFileSync(new URL('../scripts/apply-group.lua', import.meta.url), 'utf8');
@@ -152,8 +152,12 @@ export class NodeWriter {
   ) {
     const { layout, settings } = this;
     const byHash = new Map<string, Array<string | number>>();
+    // Each counter's slot, computed once for its total and reused for its time buckets.
+    const slots = this.rollups.length > 0 ? new Map<string, number>() : undefined;
     const put = (name: string, delta: number) => {
-      const key = layout.bucketKey(layout.bucketOf(name));
+      const slot = layout.bucketOf(name);
+      slots?.set(name, slot);
+      const key = layout.bucketKey(slot);
       let list = byHash.get(key);
       if (list === undefined) {
         list = [];
@@ -167,21 +171,33 @@ export class NodeWriter {
     const counterHashes = byHash.size;
     const expiries: number[] = [];
     const writes = this.rollups.map(() => 0);
-    const putBucket = (bucket: string, delta: number) => {
-      const { granularity, start, counter } = parseBucketName(bucket);
+    // Per bucket, the hash of each slot and its list, found once: a group spans few buckets
+    // (most jobs are one minute), so each hash name is built once per apply.
+    const putBucket = (id: number, of: Iterable<readonly [string, number]>, spill: boolean) => {
+      const { granularity, start } = parseBucketId(id);
       const rollup = this.rollups[granularity]!;
-      const key = layout.keys.series(rollup.granularity, start, layout.bucketOf(counter));
-      let list = byHash.get(key);
-      if (list === undefined) {
-        list = [];
-        byHash.set(key, list);
-        expiries.push((start + rollup.stepMs + rollup.retentionMs) / 1000);
+      const lists = spill ? undefined : new Array<Array<string | number> | undefined>();
+      let count = 0;
+      for (const [counter, delta] of of) {
+        const slot = slots?.get(counter) ?? layout.bucketOf(counter);
+        let list = lists?.[slot];
+        if (list === undefined) {
+          const key = layout.keys.series(rollup.granularity, start, slot);
+          list = byHash.get(key);
+          if (list === undefined) {
+            list = [];
+            byHash.set(key, list);
+            expiries.push((start + rollup.stepMs + rollup.retentionMs) / 1000);
+          }
+          if (lists !== undefined) lists[slot] = list;
+        }
+        list.push(counter, delta);
+        count++;
       }
-      list.push(counter, delta);
-      writes[granularity]!++;
+      writes[granularity]! += count;
     };
-    for (const [bucket, delta] of group.buckets) putBucket(bucket, delta);
-    for (const [bucket, delta] of group.bucketSpill) putBucket(bucket, delta);
+    for (const [id, of] of group.buckets) putBucket(id, of, false);
+    for (const [id, counter, delta] of group.bucketSpill) putBucket(id, [[counter, delta]], true);
     const bucketHashes = byHash.size - counterHashes;
 
     const argv: Array<string | number> = [

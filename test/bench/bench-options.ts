@@ -20,6 +20,7 @@ export const SCENARIOS = [
   'storage',
   'rss-backlog',
   'ring-change',
+  's1-rollups',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -78,6 +79,8 @@ scenarios, prints a table and, with --json FILE, writes the figures.
                           daemon over UDP, full runs only unless asked for;
                           s1-replicas: S1 with a replica per Redis, COUNTD_MIN_REPLICAS
                           0 and 1 alternating, --repeat times each, full runs only;
+                          s1-rollups: S1 without and with COUNTD_ROLLUPS=minute:48h,
+                          hour:35d,day:400d alternating, --repeat times each, full runs only;
                           ring-change: add a 4th node to 3 holding --counters counters,
                           --repeat runs, full runs only; --profile writes the runner's profile)
   --producers N           producer processes of S1 and client processes of B1/B2 (default 2)
@@ -150,7 +153,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
   let only: Set<Scenario> = new Set(
     SCENARIOS.filter(
       (x) =>
-        !quick || !['s1-groups', 's1-drain', 'gateway', 's1-replicas', 'ring-change'].includes(x),
+        !quick ||
+        !['s1-groups', 's1-drain', 'gateway', 's1-replicas', 'ring-change', 's1-rollups'].includes(
+          x,
+        ),
     ),
   );
   if (values.only !== undefined) {

@@ -9,6 +9,7 @@ import type { GatewayBenchResult } from './scenario-gateway.js';
 import { gatewayCpuLines, gatewayRows } from './scenario-gateway-report.js';
 import { minReplicasRows, type MinReplicasResult } from './scenario-min-replicas.js';
 import { ringChangeRows, type RingChangeResult } from './scenario-ring-change.js';
+import { rollupsRows, type RollupsResult } from './scenario-rollups.js';
 
 /** Everything one bench run measured; `figures` holds the flat fields the issue asks for. */
 export interface BenchReport {
@@ -30,6 +31,7 @@ export interface BenchReport {
   readonly gateway?: GatewayBenchResult | undefined;
   readonly minReplicas?: MinReplicasResult | undefined;
   readonly ringChange?: RingChangeResult | undefined;
+  readonly rollups?: RollupsResult | undefined;
   /** Issue 13's cost figures: CPU per kind, B3, redis-benchmark, RSS backlog, storage. */
   readonly cost?: CostInputs | undefined;
   readonly seconds: number;
@@ -240,6 +242,7 @@ export function formatReport(r: BenchReport): string {
   if (r.gateway !== undefined) rows.push(...gatewayRows(r.gateway));
   if (r.minReplicas !== undefined) rows.push(...minReplicasRows(r.minReplicas));
   if (r.ringChange !== undefined) rows.push(...ringChangeRows(r.ringChange));
+  if (r.rollups !== undefined) rows.push(...rollupsRows(r.rollups));
   if (r.cost !== undefined) rows.push(...costRows(r.cost, f));
   const w1 = Math.max(...rows.map((x) => x.what.length));
   const w2 = Math.max(...rows.map((x) => x.figure.length));
@@ -269,6 +272,8 @@ export function formatReport(r: BenchReport): string {
     r.halfRate,
     ...(r.minReplicas?.without ?? []),
     ...(r.minReplicas?.with ?? []),
+    ...(r.rollups?.without ?? []),
+    ...(r.rollups?.with ?? []),
   ].filter((x): x is EndToEndResult => x !== undefined);
   if (cpuRuns.length > 0) {
     lines.push('', 'CPU per process during S1 runs (cores; machine = every process on the box):');

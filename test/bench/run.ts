@@ -20,6 +20,7 @@ import { runFlushPath, type FlushPathRun } from './scenario-flush-path.js';
 import { gatewayFigures, runGatewayBench, type GatewayBenchResult } from './scenario-gateway.js';
 import { runMemory, type MemoryResult } from './scenario-memory.js';
 import { ringChangeFigures, runRingChange, type RingChangeResult } from './scenario-ring-change.js';
+import { rollupsFigures, runRollups, type RollupsResult } from './scenario-rollups.js';
 import {
   minReplicasFigures,
   runMinReplicas,
@@ -109,6 +110,7 @@ async function main(o: BenchOptions): Promise<void> {
   let gateway: GatewayBenchResult | undefined;
   let minReplicas: MinReplicasResult | undefined;
   let ringChange: RingChangeResult | undefined;
+  let rollups: RollupsResult | undefined;
   try {
     if (o.only.has('flush')) {
       const variants: Array<[number, boolean]> = o.quick
@@ -251,6 +253,14 @@ async function main(o: BenchOptions): Promise<void> {
         progress,
       );
     }
+    if (o.only.has('s1-rollups')) {
+      rollups = await runRollups(
+        stack,
+        o.repeat,
+        (label, workerEnv) => endToEnd(label, o.total, o.zipf, 0, workerEnv),
+        progress,
+      );
+    }
     if (o.only.has('s1-replicas')) {
       // Last: the replicas it adds stay out of every other scenario.
       minReplicas = await runMinReplicas(
@@ -328,6 +338,7 @@ async function main(o: BenchOptions): Promise<void> {
     ...minReplicasFigures(minReplicas),
     ...costFigures(cost),
     ...ringChangeFigures(ringChange),
+    ...rollupsFigures(rollups),
   };
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -368,6 +379,7 @@ async function main(o: BenchOptions): Promise<void> {
     gateway,
     minReplicas,
     ringChange,
+    rollups,
     cost,
     seconds: (performance.now() - began) / 1000,
   };
