@@ -3,7 +3,7 @@
  * node), once with COUNTD_MIN_REPLICAS=0 and once with 1 (workers by env, producers by option),
  * alternating when repeated, so both settings see the same machine.
  */
-import { median } from './bench-report.js';
+import { count, exactAll, medianOf, type Row } from './scenario-rows.js';
 import type { BenchStack } from './bench-stack.js';
 import { startReplicas } from './replica-stack.js';
 import type { EndToEndOptions, EndToEndResult } from './scenario-end-to-end.js';
@@ -55,15 +55,11 @@ export async function runMinReplicas(
   return { without, with: withReplicas };
 }
 
-const exactAll = (runs: readonly EndToEndResult[]): boolean =>
-  runs.length > 0 && runs.every((r) => r.verify?.exact === true && r.failures.length === 0);
-
 /** The `--json` figures of the scenario (null when it did not run). */
 export function minReplicasFigures(
   m: MinReplicasResult | undefined,
 ): Record<string, number | boolean | null> {
-  const of = (runs: readonly EndToEndResult[] | undefined, get: (r: EndToEndResult) => number) =>
-    runs === undefined || runs.length === 0 ? null : median(runs.map(get));
+  const of = medianOf;
   const rate0 = of(m?.without, (r) => r.incrementsPerSecond);
   const rate1 = of(m?.with, (r) => r.incrementsPerSecond);
   return {
@@ -79,16 +75,6 @@ export function minReplicasFigures(
     s1_min_replicas_exact: m === undefined ? null : exactAll(m.without) && exactAll(m.with),
   };
 }
-
-interface Row {
-  readonly what: string;
-  readonly figure: string;
-  readonly target: string;
-  readonly ok: boolean | undefined;
-}
-
-const count = (v: unknown): string =>
-  typeof v === 'number' ? Math.round(v).toLocaleString('en-US') : '-';
 
 /** The scenario's rows of the printed table. */
 export function minReplicasRows(m: MinReplicasResult): Row[] {

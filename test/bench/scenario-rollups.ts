@@ -4,6 +4,7 @@
  * machine; after each run with rollups, what its bucket hashes cost in memory.
  */
 import { median } from './bench-report.js';
+import { count, exactAll, medianOf, type Row } from './scenario-rows.js';
 import type { BenchStack } from './bench-stack.js';
 import type { EndToEndResult } from './scenario-end-to-end.js';
 
@@ -89,15 +90,11 @@ async function bucketMemory(stack: BenchStack): Promise<BucketMemory> {
   return { hashes, fields, bytes, bytesPerCounterBucket: fields > 0 ? bytes / fields : NaN };
 }
 
-const exactAll = (runs: readonly EndToEndResult[]): boolean =>
-  runs.length > 0 && runs.every((r) => r.verify?.exact === true && r.failures.length === 0);
-
 /** The `--json` figures of the scenario (null when it did not run). */
 export function rollupsFigures(
   r: RollupsResult | undefined,
 ): Record<string, number | boolean | null> {
-  const of = (runs: readonly EndToEndResult[] | undefined, get: (x: EndToEndResult) => number) =>
-    runs === undefined || runs.length === 0 ? null : median(runs.map(get));
+  const of = medianOf;
   const rateOff = of(r?.without, (x) => x.incrementsPerSecond);
   const rateOn = of(r?.with, (x) => x.incrementsPerSecond);
   const cpuOff = of(r?.without, (x) => x.cpuUsPerIncrement);
@@ -123,15 +120,6 @@ export function rollupsFigures(
   };
 }
 
-interface Row {
-  readonly what: string;
-  readonly figure: string;
-  readonly target: string;
-  readonly ok: boolean | undefined;
-}
-
-const count = (v: unknown): string =>
-  typeof v === 'number' ? Math.round(v).toLocaleString('en-US') : '-';
 const fixed = (v: unknown, digits: number): string =>
   typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '-';
 
