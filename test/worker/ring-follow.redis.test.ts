@@ -20,6 +20,7 @@ import { FlushBuffer } from '../../src/worker/flush-buffer.js';
 import { HeldJob } from '../../src/worker/held-job.js';
 import { NodeWriter } from '../../src/worker/node-writer.js';
 import { CounterWorker } from '../../src/worker/index.js';
+import { bucketStart, parseRollups } from '../../src/rollups/index.js';
 import { uniquePrefix, useRedisServers, type RedisServers } from '../support/redis-harness.js';
 import { counterValue, useStacks, waitFor, type Stack } from './worker-fixture.js';
 
@@ -404,5 +405,66 @@ describe('workers follow the ring version live', () => {
       `[ring follow, runner] ${seq} jobs, phases ${phases.join(' > ')}, ` +
         `${await counterValue(metrics.ringFencedApplies)} fenced applies, totals exact at the new places`,
     );
+  }, 60_000);
+
+  it('with the real runner (layout --rollups): a running fleet without rollups starts writing time buckets', async () => {
+    const s = stack();
+    const { worker } = s.worker({ flushIntervalMs: 50 });
+    await worker.start();
+    const queue = redis.server(0).client();
+    onTestFinished(() => void queue.quit());
+    const clients = nodeClients(redis, s);
+    let seq = 0;
+    const send = async (names: readonly string[]) => {
+      const id = `rollups-${++seq}`;
+      await s.add({ v: 1, t: Date.now(), b: id, c: names.map((n) => [n, 1]) }, id, true);
+    };
+    const before = Array.from({ length: 50 }, (_, i) => `before-${i}`);
+    await send(before);
+    const { ring } = await readRingState(queue, s.layout.keys, s.queueName);
+    const rollups = parseRollups('minute:1h,hour:2d', 'rollups');
+    const to = proposeRing(ring!, { kind: 'layout', rollups });
+    const runner = new RingChangeRunner({
+      queue,
+      queueName: s.queueName,
+      connect: (node) => clients.get(node.id)!,
+      settlePollMs: 50,
+    });
+    await runner.begin('layout', to);
+    await runner.run();
+    expect(worker.ring.version).toBe(2);
+    // Sent once the change is done: in the totals and in the minute and hour buckets.
+    const after = Array.from({ length: 50 }, (_, i) => `after-${i}`);
+    const sentAt = Date.now();
+    await send(after);
+    await send(after);
+    await waitFor(
+      'every job to complete',
+      async () => {
+        const counts = await s.queue.getJobCounts('waiting', 'active', 'delayed');
+        return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) === 0;
+      },
+      30_000,
+    );
+    const layout = layoutOf(to);
+    const read = async (name: string, granularity?: 'minute' | 'hour') => {
+      const { node, key } = layout.locate(name);
+      const hash =
+        granularity === undefined
+          ? key
+          : layout.keys.series(
+              granularity,
+              bucketStart(sentAt, granularity === 'minute' ? 60_000 : 3_600_000),
+              layout.bucketOf(name),
+            );
+      return clients.get(node)!.hget(hash, name);
+    };
+    for (const name of before) expect(await read(name)).toBe('1');
+    for (const name of after) {
+      expect(await read(name)).toBe('2');
+      // A minute boundary between the two sends would split them: the hour holds both.
+      expect(await read(name, 'hour')).toBe('2');
+    }
+    expect(await s.queue.getJobCounts('failed')).toEqual({ failed: 0 });
   }, 60_000);
 });
