@@ -15,7 +15,8 @@
   ARGV[2] G             number of markers to shrink
   ARGV[3] ttl           seconds a new marker (and a refusal record) lives
   ARGV[4] grace         seconds a completed job's marker still lives
-  ARGV[5] channel       where new values are published ('' = do not publish)
+  ARGV[5] channel       where new values are published ('' = do not publish; nor while the
+                        channel has no subscriber on this node)
   ARGV[6] chunk         values per published message
   ARGV[7] counters      one string: per hash, in KEYS order, n then n pairs field, delta, each
                         token followed by a tab (names never hold one: they are validated free
@@ -150,7 +151,10 @@ for i = 1, bucketCount do
 end
 
 local channel = ARGV[5]
-local publish = channel ~= ''
+-- Nobody subscribed to the channel on this node: publishing would only cost. Decided inside the
+-- atomic script, so a subscriber that subscribed before this apply ran gets its values (one that
+-- subscribes later reads them: pub/sub keeps nothing anyway).
+local publish = channel ~= '' and rcall('PUBSUB', 'NUMSUB', channel)[2] > 0
 local chunk = tonumber(ARGV[6])
 -- Only when a field repeats (its deltas could not be summed below 2^53) is what was applied
 -- per field remembered, to take it back if a later delta of that field is refused.

@@ -184,9 +184,10 @@ export function formatReport(r: BenchReport): string {
     }
   }
   for (const run of r.flushPath) {
-    const headline = run.groupSize === 5000 && run.publish;
+    const headline = run.groupSize === 5000 && run.publish && run.watched;
+    const publish = !run.publish ? 'off' : run.watched ? 'on, watched' : 'on, nobody watching';
     rows.push({
-      what: `flush path, groups of ${run.groupSize}, publish ${run.publish ? 'on' : 'off'}`,
+      what: `flush path, groups of ${run.groupSize}, publish ${publish}`,
       figure:
         `${int(run.hincrbyPerSecond)} HINCRBY/s (CPU/HINCRBY: writer ${fixed(run.writerCpuUs, 2)} µs, ` +
         `redis ${fixed(run.redisCpuUs, 2)} µs; apply p50 ${fixed(run.applyP50Ms, 1)} ms, max ${fixed(run.applyMaxMs, 1)} ms)`,

@@ -113,21 +113,26 @@ async function main(o: BenchOptions): Promise<void> {
   let rollups: RollupsResult | undefined;
   try {
     if (o.only.has('flush')) {
-      const variants: Array<[number, boolean]> = o.quick
+      // [group size, publish, watched]: publishing costs only while someone subscribes.
+      const variants: Array<[number, boolean, boolean]> = o.quick
         ? [
-            [5000, true],
-            [5000, false],
+            [5000, true, true],
+            [5000, true, false],
+            [5000, false, false],
           ]
         : [
-            [1000, true],
-            [2000, true],
-            [5000, true],
-            [10000, true],
-            [5000, false],
+            [1000, true, true],
+            [2000, true, true],
+            [5000, true, true],
+            [10000, true, true],
+            [5000, true, false],
+            [5000, false, false],
           ];
-      for (const [size, publish] of variants) {
-        progress(`flush path: ${o.flushCounters} counters, groups of ${size}, publish ${publish}`);
-        flushPath.push(await runFlushPath(stack, o.flushCounters, size, publish));
+      for (const [size, publish, watched] of variants) {
+        progress(
+          `flush path: ${o.flushCounters} counters, groups of ${size}, publish ${publish}, watched ${watched}`,
+        );
+        flushPath.push(await runFlushPath(stack, o.flushCounters, size, publish, watched));
       }
     }
     if (o.only.has('memory')) {
@@ -280,7 +285,7 @@ async function main(o: BenchOptions): Promise<void> {
   const s1Rate = s1.length > 0 ? median(s1.map((s) => s.incrementsPerSecond)) : NaN;
   const pick = (get: (s: EndToEndResult) => number): number | null =>
     s1.length > 0 ? median(s1.map(get)) : null;
-  const headlineFlush = flushPath.find((f) => f.groupSize === 5000 && f.publish);
+  const headlineFlush = flushPath.find((f) => f.groupSize === 5000 && f.publish && f.watched);
   const cost: CostInputs = {
     s1,
     direct: directRuns,

@@ -11,6 +11,8 @@ import { counterName } from './workload.js';
 export interface FlushPathRun {
   readonly groupSize: number;
   readonly publish: boolean;
+  /** A subscriber listened on every node's channel (the script publishes only then). */
+  readonly watched: boolean;
   readonly counters: number;
   readonly seconds: number;
   readonly hincrbyPerSecond: number;
@@ -36,6 +38,7 @@ export async function runFlushPath(
   counters: number,
   groupSize: number,
   publish: boolean,
+  watched = publish,
 ): Promise<FlushPathRun> {
   await stack.reset();
   const layout = stack.layout(PREFIX, BUCKETS);
@@ -46,7 +49,12 @@ export async function runFlushPath(
     publishChunk: 500,
   };
   const clients = stack.nodes.map((n) => new Redis({ host: '127.0.0.1', port: n.port }));
+  // A watcher on each node: the apply script publishes only to a channel someone listens on.
+  const subscribers = watched
+    ? stack.nodes.map((n) => new Redis({ host: '127.0.0.1', port: n.port }))
+    : [];
   try {
+    await Promise.all(subscribers.map((s) => s.subscribe(layout.keys.updatesChannel())));
     const writers = clients.map((c, i) => new NodeWriter(NODE_IDS[i]!, c, layout, settings));
     const access = await Promise.all(clients.map((c) => applyAccess(c, layout)));
     const nodeIndex = new Map<string, number>(NODE_IDS.map((id, i) => [id, i]));
@@ -99,6 +107,7 @@ export async function runFlushPath(
     return {
       groupSize,
       publish,
+      watched,
       counters,
       seconds,
       hincrbyPerSecond: counters / seconds,
@@ -115,6 +124,6 @@ export async function runFlushPath(
       cpuCores: usage.cores,
     };
   } finally {
-    for (const c of clients) c.disconnect();
+    for (const c of [...clients, ...subscribers]) c.disconnect();
   }
 }
