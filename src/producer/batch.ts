@@ -21,7 +21,10 @@ export class Batch {
   resolve!: () => void;
   reject!: (error: Error) => void;
 
-  /** `version`: the payload version it is sent as, fixed when it opens. */
+  /**
+   * `version`: the newest payload version it may be sent as, fixed when it opens (the producer
+   * sends version 2 only when the batch needs it, unless told to always).
+   */
   constructor(readonly version: PayloadVersion = PAYLOAD_VERSION) {
     this.promise = new Promise<void>((resolve, reject) => {
       this.resolve = resolve;

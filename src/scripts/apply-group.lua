@@ -210,21 +210,19 @@ for h = 1, hashCount do
           appliedOf[slot] = nil
         end
         value = nil
-      elseif timeBucket and not fresh[h] then
-        -- A hash that existed before has its expiry (every script that creates one sets it):
-        -- only a hash this apply may have created needs EXPIREAT. A field whose value is now
-        -- its delta was new (or 0), the only way the hash can be new.
-        local d = tonumber(deltas[c])
-        if value == d or d >= exact or d <= -exact then fresh[h] = true end
+      else
+        if timeBucket and not fresh[h] then
+          -- A hash that existed before has its expiry (every script that creates one sets it):
+          -- only a hash this apply may have created needs EXPIREAT. A field whose value is now
+          -- its delta was new (or 0), the only way the hash can be new.
+          local d = tonumber(deltas[c])
+          if value == d or d >= exact or d <= -exact then fresh[h] = true end
+        end
         if slot then
           local list = appliedOf[slot]
           if not list then list = {}; appliedOf[slot] = list end
           list[#list + 1] = deltas[c]
         end
-      elseif slot then
-        local list = appliedOf[slot]
-        if not list then list = {}; appliedOf[slot] = list end
-        list[#list + 1] = deltas[c]
       end
     end
     -- Time-bucket fields are never published: `watch` shows totals.

@@ -16,10 +16,7 @@ export class FlushGroup {
    * They are sent as extra HINCRBYs on the same field in the same script: Redis adds in int64.
    */
   spill: Array<[string, number]> = [];
-  /**
-   * Per time bucket (its id, `bucketId` of bucket-plan.ts), what each counter grew by in it. Empty without
-   * rollups.
-   */
+  /** Per time bucket (its `bucketId`), what each counter grew by in it. Empty without rollups. */
   buckets = new Map<number, Map<string, number>>();
   /** As `spill`, for `buckets`: [bucket id, counter, delta]. */
   bucketSpill: Array<[number, string, number]> = [];
@@ -34,7 +31,7 @@ export class FlushGroup {
 
   /** Adds a delta; returns the bytes the buffer grew by (0 when the counter was already here). */
   add(name: string, delta: number): number {
-    if (!sum(this.deltas, this.spill, name, delta)) return 0;
+    if (!this.sumTotal(name, delta)) return 0;
     const bytes = name.length * 2 + ENTRY_OVERHEAD_BYTES;
     this.accountedCounters++;
     this.accountedBytes += bytes;
@@ -49,20 +46,21 @@ export class FlushGroup {
     return ENTRY_OVERHEAD_BYTES;
   }
 
+  /** Sums into the totals, or spills; true when the counter is new there. */
+  private sumTotal(name: string, delta: number): boolean {
+    const outcome = sum(this.deltas, name, delta);
+    if (outcome === SPILLED) this.spill.push([name, delta]);
+    return outcome === NEW;
+  }
+
   /** Sums into the bucket's Map, or spills; true when the field is new there. */
   private sumBucket(bucket: number, name: string, delta: number): boolean {
     let of = this.buckets.get(bucket);
     if (of === undefined) this.buckets.set(bucket, (of = new Map()));
-    const current = of.get(name);
-    if (current === undefined) {
-      of.set(name, delta);
-      this.bucketFields++;
-      return true;
-    }
-    const total = current + delta;
-    if (Number.isSafeInteger(total)) of.set(name, total);
-    else this.bucketSpill.push([bucket, name, delta]);
-    return false;
+    const outcome = sum(of, name, delta);
+    if (outcome === SPILLED) this.bucketSpill.push([bucket, name, delta]);
+    else if (outcome === NEW) this.bucketFields++;
+    return outcome === NEW;
   }
 
   /** Distinct counters (totals) in the group. */
@@ -95,7 +93,7 @@ export class FlushGroup {
         const [name, delta] = pair;
         // The buffer's figures keep what the group first added: release gives back exactly that.
         if (!onNode(name)) continue;
-        sum(this.deltas, this.spill, name, delta);
+        this.sumTotal(name, delta);
         if (plan === undefined) continue;
         const ids = plan.bucketsOf(job.payload, pair, false);
         for (let g = 0; g < ids.length; g++) if (ids[g]! >= 0) this.sumBucket(ids[g]!, name, delta);
@@ -104,20 +102,22 @@ export class FlushGroup {
   }
 }
 
-/** Sums `delta` into `map`, or spills it; true when the key is new there. */
-function sum(
-  map: Map<string, number>,
-  spill: Array<[string, number]>,
-  key: string,
-  delta: number,
-): boolean {
+const NEW = 0;
+const SUMMED = 1;
+const SPILLED = 2;
+
+/**
+ * Sums `delta` into `map`: NEW when the key was not there, SUMMED, or SPILLED when the sum
+ * would leave the safe-integer range (the map keeps its value; the caller spills the delta).
+ */
+function sum(map: Map<string, number>, key: string, delta: number): number {
   const current = map.get(key);
   if (current === undefined) {
     map.set(key, delta);
-    return true;
+    return NEW;
   }
   const total = current + delta;
-  if (Number.isSafeInteger(total)) map.set(key, total);
-  else spill.push([key, delta]);
-  return false;
+  if (!Number.isSafeInteger(total)) return SPILLED;
+  map.set(key, total);
+  return SUMMED;
 }

@@ -173,14 +173,14 @@ export class NodeWriter {
     const writes = this.rollups.map(() => 0);
     // Per bucket, the hash of each slot and its list, found once: a group spans few buckets
     // (most jobs are one minute), so each hash name is built once per apply.
-    const putBucket = (id: number, of: Iterable<readonly [string, number]>, spill: boolean) => {
+    const putBucket = (id: number, of: Iterable<readonly [string, number]>) => {
       const { granularity, start } = parseBucketId(id);
       const rollup = this.rollups[granularity]!;
-      const lists = spill ? undefined : new Array<Array<string | number> | undefined>();
+      const lists: Array<Array<string | number> | undefined> = [];
       let count = 0;
       for (const [counter, delta] of of) {
         const slot = slots?.get(counter) ?? layout.bucketOf(counter);
-        let list = lists?.[slot];
+        let list = lists[slot];
         if (list === undefined) {
           const key = layout.keys.series(rollup.granularity, start, slot);
           list = byHash.get(key);
@@ -189,15 +189,16 @@ export class NodeWriter {
             byHash.set(key, list);
             expiries.push((start + rollup.stepMs + rollup.retentionMs) / 1000);
           }
-          if (lists !== undefined) lists[slot] = list;
+          lists[slot] = list;
         }
         list.push(counter, delta);
         count++;
       }
       writes[granularity]! += count;
     };
-    for (const [id, of] of group.buckets) putBucket(id, of, false);
-    for (const [id, counter, delta] of group.bucketSpill) putBucket(id, [[counter, delta]], true);
+    for (const [id, of] of group.buckets) putBucket(id, of);
+    // Spilled deltas are rare (a sum past 2^53): one call each.
+    for (const [id, counter, delta] of group.bucketSpill) putBucket(id, [[counter, delta]]);
     const bucketHashes = byHash.size - counterHashes;
 
     const argv: Array<string | number> = [
