@@ -3,23 +3,20 @@
  * node), once with COUNTD_MIN_REPLICAS=0 and once with 1 (workers by env, producers by option),
  * alternating when repeated, so both settings see the same machine.
  */
-import { count, exactAll, medianOf, type Row } from './scenario-rows.js';
+import {
+  count,
+  exactAll,
+  medianOf,
+  type Row,
+  type S1Runner,
+  type SideBySide,
+} from './scenario-rows.js';
 import type { BenchStack } from './bench-stack.js';
 import { startReplicas } from './replica-stack.js';
-import type { EndToEndOptions, EndToEndResult } from './scenario-end-to-end.js';
+import type { EndToEndResult } from './scenario-end-to-end.js';
 
-/** One S1 run with these extra worker settings and end-to-end options. */
-export type S1Runner = (
-  label: string,
-  workerEnv: Record<string, string>,
-  extra: Partial<EndToEndOptions>,
-) => Promise<EndToEndResult>;
-
-export interface MinReplicasResult {
-  /** Runs with COUNTD_MIN_REPLICAS=0, then with 1, in the order they ran (alternating). */
-  readonly without: readonly EndToEndResult[];
-  readonly with: readonly EndToEndResult[];
-}
+/** Runs with COUNTD_MIN_REPLICAS=0 (`without`), then with 1 (`with`). */
+export type MinReplicasResult = SideBySide;
 
 export async function runMinReplicas(
   stack: BenchStack,

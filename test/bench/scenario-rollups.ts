@@ -4,17 +4,18 @@
  * machine; after each run with rollups, what its bucket hashes cost in memory.
  */
 import { median } from './bench-report.js';
-import { count, exactAll, medianOf, type Row } from './scenario-rows.js';
+import {
+  count,
+  exactAll,
+  medianOf,
+  type Row,
+  type S1Runner,
+  type SideBySide,
+} from './scenario-rows.js';
 import type { BenchStack } from './bench-stack.js';
 import type { EndToEndResult } from './scenario-end-to-end.js';
 
 export const BENCH_ROLLUPS = 'minute:48h,hour:35d,day:400d';
-
-/** One S1 run with these extra worker settings. */
-export type S1Runner = (
-  label: string,
-  workerEnv: Record<string, string>,
-) => Promise<EndToEndResult>;
 
 /** Memory of the time-bucket hashes one run left on the storage nodes. */
 export interface BucketMemory {
@@ -26,9 +27,7 @@ export interface BucketMemory {
   readonly bytesPerCounterBucket: number;
 }
 
-export interface RollupsResult {
-  readonly without: readonly EndToEndResult[];
-  readonly with: readonly EndToEndResult[];
+export interface RollupsResult extends SideBySide {
   readonly memory: readonly BucketMemory[];
 }
 

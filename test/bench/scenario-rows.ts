@@ -3,7 +3,20 @@
  * the median of a figure over runs, whether every run read back exact, a count as text.
  */
 import { median } from './bench-report.js';
-import type { EndToEndResult } from './scenario-end-to-end.js';
+import type { EndToEndOptions, EndToEndResult } from './scenario-end-to-end.js';
+
+/** One S1 run with these extra worker settings (and end-to-end options). */
+export type S1Runner = (
+  label: string,
+  workerEnv: Record<string, string>,
+  extra?: Partial<EndToEndOptions>,
+) => Promise<EndToEndResult>;
+
+/** The runs of an A-against-B scenario, each side in the order it ran (alternating). */
+export interface SideBySide {
+  readonly without: readonly EndToEndResult[];
+  readonly with: readonly EndToEndResult[];
+}
 
 /** One row of the printed table; `ok` undefined: no target, no verdict. */
 export interface Row {
