@@ -1,3 +1,11 @@
+/**
+ * Jobs the queue may hand out beyond those held: BullMQ fetches (and parses) up to its
+ * concurrency before it runs the first processor, so with all of `concurrency` open, thousands of
+ * parsed payloads sat in memory at once after every flush (docs/performance.md, "Worker memory").
+ * BullMQ fetches one job at a time anyway: a few are enough to keep it busy.
+ */
+export const UNPLACED_JOBS = 32;
+
 /** The limits that decide when the worker flushes early and when it stops taking jobs. */
 export interface BackpressureLimits {
   readonly maxBufferCounters: number;
@@ -14,6 +22,8 @@ export interface BufferLoad {
   readonly bytes: number;
   /** Jobs taken since the last flush started. */
   readonly jobsSinceFlush: number;
+  /** Jobs held (buffered, not yet durable). */
+  readonly held: number;
 }
 
 /** What backpressure acts on. */
@@ -23,6 +33,8 @@ export interface BackpressureControl {
   /** Stops taking jobs from the queue (the jobs being processed go on). */
   pause(): void;
   resume(): void;
+  /** Sets how many jobs the queue may have handed out at once (BullMQ's concurrency). */
+  admit(jobs: number): void;
 }
 
 /**
@@ -36,14 +48,18 @@ export class Backpressure {
   private full = false;
   private suspended = false;
   private stopped = false;
+  private admitted = 0;
 
   constructor(
     private readonly limits: BackpressureLimits,
     private readonly control: BackpressureControl,
-  ) {}
+  ) {
+    this.admit(0);
+  }
 
   /** A job was taken: flushes when a limit is reached, pauses at twice the byte limit. */
   taken(load: BufferLoad): void {
+    this.admit(load.held);
     if (this.flushDue(load)) this.control.flush();
     if (!this.full && load.bytes >= 2 * this.limits.maxBufferBytes) {
       this.full = true;
@@ -52,7 +68,8 @@ export class Backpressure {
   }
 
   /** Jobs were let go: takes jobs again once below the byte limit, unless stopping. */
-  released(load: Pick<BufferLoad, 'bytes'>): void {
+  released(load: Pick<BufferLoad, 'bytes' | 'held'>): void {
+    this.admit(load.held);
     if (this.full && load.bytes < this.limits.maxBufferBytes) {
       this.full = false;
       this.apply();
@@ -66,7 +83,7 @@ export class Backpressure {
   }
 
   /** Ends {@link suspend}: jobs are taken again unless the load or a stop says otherwise. */
-  unsuspend(load: Pick<BufferLoad, 'bytes'>): void {
+  unsuspend(load: Pick<BufferLoad, 'bytes' | 'held'>): void {
     this.suspended = false;
     this.released(load);
     this.apply();
@@ -75,6 +92,14 @@ export class Backpressure {
   /** The worker is closing: it never resumes taking jobs. */
   stop(): void {
     this.stopped = true;
+  }
+
+  /** The held jobs plus a few unplaced ones, within the concurrency. */
+  private admit(held: number): void {
+    const jobs = Math.max(1, Math.min(this.limits.concurrency, held + UNPLACED_JOBS));
+    if (jobs === this.admitted) return;
+    this.admitted = jobs;
+    this.control.admit(jobs);
   }
 
   /** Pauses or resumes so that jobs are taken exactly while nothing holds them back. */

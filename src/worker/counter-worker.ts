@@ -94,11 +94,13 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
       // The queue keeps the jobs until the buffer drains.
       pause: () => void this.worker.pause(true),
       resume: () => this.worker.resume(),
+      admit: (jobs) => (this.worker.concurrency = jobs),
     });
     this.jobs = new HeldJobLifecycle(
       () => this.placer(),
       {
         lockKeyOf: (jobId) => `${this.worker.toKey(jobId)}:lock`,
+        loadData: (jobId) => connections.queue.hget(this.worker.toKey(jobId), 'data'),
         lockDurationMs: o.lockDurationMs,
         metrics: o.metrics,
       },
@@ -381,6 +383,7 @@ export class CounterWorker extends EventEmitter<CounterWorkerEvents> {
       counters: buffer?.counters ?? 0,
       bytes: (buffer?.bytes ?? 0) + this.jobs.bytes,
       jobsSinceFlush: buffer?.jobsSinceFlush ?? 0,
+      held: this.jobs.count,
     };
   }
 

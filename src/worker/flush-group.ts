@@ -1,4 +1,5 @@
 import type { BucketPlan } from './bucket-plan.js';
+import type { JobPayload } from '../jobs/index.js';
 import type { HeldJob } from './held-job.js';
 
 /** Rough heap cost of one buffered counter entry beyond its name (Map slot, boxed number). */
@@ -78,8 +79,14 @@ export class FlushGroup {
     return this.deltas.size + this.spill.length + this.bucketFields + this.bucketSpill.length;
   }
 
-  /** Rebuilds the deltas from the jobs still in the group (after some were found already applied). */
-  rebuild(jobs: readonly HeldJob[], onNode: (name: string) => boolean): void {
+  /**
+   * Rebuilds the deltas from the jobs still in the group (after some were found already
+   * applied or lost), each with its payload as read again from the queue.
+   */
+  rebuild(
+    jobs: ReadonlyArray<{ readonly job: HeldJob; readonly payload: JobPayload }>,
+    onNode: (name: string) => boolean,
+  ): void {
     this.jobs.length = 0;
     this.deltas = new Map();
     this.spill = [];
@@ -87,15 +94,15 @@ export class FlushGroup {
     this.bucketSpill = [];
     this.bucketFields = 0;
     const plan = this.plan?.enabled === true ? this.plan : undefined;
-    for (const job of jobs) {
+    for (const { job, payload } of jobs) {
       this.jobs.push(job);
-      for (const pair of job.payload.c) {
+      for (const pair of payload.c) {
         const [name, delta] = pair;
         // The buffer's figures keep what the group first added: release gives back exactly that.
         if (!onNode(name)) continue;
         this.sumTotal(name, delta);
         if (plan === undefined) continue;
-        const ids = plan.bucketsOf(job.payload, pair, false);
+        const ids = plan.bucketsOf(payload, pair, false);
         for (let g = 0; g < ids.length; g++) if (ids[g]! >= 0) this.sumBucket(ids[g]!, name, delta);
       }
     }

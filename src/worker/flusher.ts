@@ -6,6 +6,7 @@ import { backoffDelay } from '../retry/index.js';
 import { classifyFlushError, type FlushErrorReason } from './classify-flush-error.js';
 import type { FlushBuffer } from './flush-buffer.js';
 import type { FlushGroup } from './flush-group.js';
+import type { JobPayload } from '../jobs/index.js';
 import type { HeldJob, UnappliedIncrement } from './held-job.js';
 import type { FlusherContext, FlusherEvents, FlusherOptions } from './flusher-options.js';
 import type { NodeWriter, RefusalRecord } from './node-writer.js';
@@ -104,10 +105,10 @@ export class Flusher extends EventEmitter<FlusherEvents> {
       if (!this.abandoned) await this.backoff(attempt);
     };
     while (!this.abandoned) {
-      this.dropLostJobs(n, group);
-      if (group.jobs.length === 0) break;
       let outcome;
       try {
+        await this.dropLostJobs(n, group);
+        if (group.jobs.length === 0) break;
         const lease = await this.context.leases.cover(group.jobs);
         if (lease.lost.length > 0) {
           this.loseJobs(lease.lost);
@@ -176,11 +177,14 @@ export class Flusher extends EventEmitter<FlusherEvents> {
         continue;
       }
       if (outcome.kind === 'duplicates') {
-        this.dropAppliedJobs(n, group, outcome.parts);
+        // A failure here changed nothing: the retry finds the same markers.
+        await this.dropAppliedJobs(n, group, outcome.parts).catch((err: unknown) =>
+          failed(asError(err)),
+        );
         continue;
       }
       shrink.length = 0;
-      if (outcome.refused.length > 0) this.recordRefusals(node, n, group, outcome.refused);
+      if (outcome.refused.length > 0) await this.recordRefusals(node, n, group, outcome.refused);
       // A time-bucket field refused leaves its increments applied (their totals): reported only.
       for (const r of outcome.bucketRefused)
         this.emit('refused', { node, counter: r.counter, error: r.error, jobs: [] });
@@ -205,12 +209,35 @@ export class Flusher extends EventEmitter<FlusherEvents> {
   }
 
   /** Takes jobs known to be lost out of the group (their deltas with them). */
-  private dropLostJobs(n: number, group: FlushGroup): void {
+  private async dropLostJobs(n: number, group: FlushGroup): Promise<void> {
     if (!group.jobs.some((job) => job.lost)) return;
-    group.rebuild(
+    await this.rebuild(
+      n,
+      group,
       group.jobs.filter((job) => !job.lost),
-      (name) => this.nodeIndexOf(name) === n,
     );
+  }
+
+  /**
+   * Rebuilds `group` from `jobs`, their payloads read again from the queue. A job the queue no
+   * longer has was completed by another worker: it is lost here, and left out.
+   */
+  private async rebuild(n: number, group: FlushGroup, jobs: readonly HeldJob[]): Promise<void> {
+    const payloads = await this.payloads(jobs);
+    const kept: Array<{ job: HeldJob; payload: JobPayload }> = [];
+    const gone: HeldJob[] = [];
+    jobs.forEach((job, i) => {
+      const payload = payloads[i];
+      if (payload === undefined) gone.push(job);
+      else kept.push({ job, payload });
+    });
+    if (gone.length > 0) this.loseJobs(gone);
+    group.rebuild(kept, (name) => this.nodeIndexOf(name) === n);
+  }
+
+  /** The payloads of `jobs` (see `HeldJobOutcomes.payloadOf`); undefined for a job gone. */
+  private payloads(jobs: readonly HeldJob[]): Promise<Array<JobPayload | undefined>> {
+    return Promise.all(jobs.map((job) => this.context.jobs.payloadOf(job)));
   }
 
   private loseJobs(jobs: readonly HeldJob[]): void {
@@ -219,20 +246,24 @@ export class Flusher extends EventEmitter<FlusherEvents> {
   }
 
   /** Jobs whose marker already exists on this node: their part is applied; take them out and retry. */
-  private dropAppliedJobs(
+  private async dropAppliedJobs(
     n: number,
     group: FlushGroup,
     parts: ReadonlyArray<{ readonly job: number; readonly refused: RefusalRecord }>,
-  ): void {
+  ): Promise<void> {
     const node = this.writers[n]!.node;
     const applied = new Map<HeldJob, RefusalRecord>();
     for (const part of parts) {
       const job = group.jobs[part.job];
       if (job !== undefined) applied.set(job, part.refused);
     }
+    // Read before anything changes: a failed read leaves the group as it was, for the retry.
+    const withRefusals = [...applied].filter(([, r]) => r !== undefined && r.size > 0);
+    const refusedPayloads = await this.payloads(withRefusals.map(([job]) => job));
     const remaining = group.jobs.filter((job) => !applied.has(job));
+    await this.rebuild(n, group, remaining);
     this.metrics?.duplicatePartsSkipped.inc({ node }, applied.size);
-    group.rebuild(remaining, (name) => this.nodeIndexOf(name) === n);
+    const payloadOf = new Map(withRefusals.map(([job], i) => [job, refusedPayloads[i]]));
     for (const [job, refused] of applied) {
       if (refused === undefined) {
         // The record of what that apply refused expired (it lives as long as a marker does):
@@ -246,23 +277,27 @@ export class Flusher extends EventEmitter<FlusherEvents> {
           },
         ]);
       } else if (refused.size > 0) {
-        this.recordUnapplied(job, n, node, refused);
+        this.recordUnapplied(job, payloadOf.get(job), n, node, refused);
       }
       this.context.jobs.partApplied(job);
     }
   }
 
-  /** Refused fields are refused whole (apply-group.lua): every delta of them in the group is unapplied. */
-  private recordRefusals(
+  /**
+   * Refused fields are refused whole (apply-group.lua): every delta of them in the group is
+   * unapplied. The apply is done: a payload that cannot be read again is reported as unknown.
+   */
+  private async recordRefusals(
     node: string,
     n: number,
     group: FlushGroup,
     refusedList: ReadonlyArray<{ readonly counter: string; readonly error: string }>,
-  ): void {
+  ): Promise<void> {
     const refused = new Map(refusedList.map((r) => [r.counter, r.error]));
     const jobsOf = new Map<string, string[]>();
-    for (const job of group.jobs) {
-      for (const name of this.recordUnapplied(job, n, node, refused)) {
+    const payloads = await this.payloads(group.jobs).catch(() => group.jobs.map(() => undefined));
+    for (const [i, job] of group.jobs.entries()) {
+      for (const name of this.recordUnapplied(job, payloads[i], n, node, refused)) {
         let list = jobsOf.get(name);
         if (list === undefined) jobsOf.set(name, (list = []));
         list.push(job.id);
@@ -272,15 +307,25 @@ export class Flusher extends EventEmitter<FlusherEvents> {
       this.emit('refused', { node, counter, error, jobs: jobsOf.get(counter) ?? [] });
   }
 
-  /** Reports `job`'s pairs on node `n` that `refused` names as unapplied; returns their names. */
+  /**
+   * Reports `job`'s pairs on node `n` that `refused` names as unapplied; returns their names.
+   * Without its payload (the queue could not give it back) the job's refusals are unknown.
+   */
   private recordUnapplied(
     job: HeldJob,
+    payload: JobPayload | undefined,
     n: number,
     node: string,
     refused: ReadonlyMap<string, string>,
   ): string[] {
+    if (payload === undefined) {
+      this.context.jobs.refused(job, [
+        { name: '?', delta: 0, node, error: 'its payload could not be read back from the queue' },
+      ]);
+      return [];
+    }
     const unapplied: UnappliedIncrement[] = [];
-    for (const [name, delta, minute] of job.payload.c) {
+    for (const [name, delta, minute] of payload.c) {
       const error = refused.get(name);
       if (error === undefined || this.nodeIndexOf(name) !== n) continue;
       unapplied.push({ name, delta, node, error, ...(minute === undefined ? {} : { minute }) });

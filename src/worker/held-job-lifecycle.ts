@@ -20,8 +20,11 @@ const SHUTDOWN_RELEASE = 'released at the shutdown deadline; redelivered once it
 const LOST = 'its lock expired while this worker held it: another worker owns it now';
 const SWITCHED = 'released: the worker switched to a newer ring version';
 
-// Rough heap cost of one held [name, delta] pair beyond the name's characters.
+// Rough heap cost of one held [name, delta] pair beyond the name's characters: kept only for a
+// job a ring change's trap shortened.
 const PAIR_OVERHEAD_BYTES = 56;
+// Rough heap cost of a held job without its pairs: BullMQ's Job, its lock entry, the HeldJob.
+const HELD_JOB_BYTES = 2048;
 
 /** What the flusher reports about held jobs; {@link HeldJobLifecycle} decides what follows. */
 export interface HeldJobOutcomes {
@@ -31,6 +34,11 @@ export interface HeldJobOutcomes {
   refused(job: HeldJob, increments: readonly UnappliedIncrement[]): void;
   /** `jobs` turned out to be another worker's: let them go without completing them. */
   lost(jobs: readonly HeldJob[]): void;
+  /**
+   * The job's payload as it was buffered: kept, or read again from the queue (the parsed pairs
+   * are dropped once buffered). Undefined when the queue no longer has the job.
+   */
+  payloadOf(job: HeldJob): Promise<JobPayload | undefined>;
 }
 
 /** What the lifecycle tells the worker around it. */
@@ -55,13 +63,15 @@ export interface JobPlacer {
     instance: string,
     pairs: readonly JobPair[],
   ): Promise<ScreenedPairs | undefined>;
-  /** Buffers the job; returns the indexes of the nodes it has a part on. */
-  place(job: HeldJob): number[];
+  /** Buffers the job's `payload`; returns the indexes of the nodes it has a part on. */
+  place(job: HeldJob, payload: JobPayload): number[];
 }
 
 export interface HeldJobLifecycleSettings {
   /** BullMQ's lock key of a job id. */
   readonly lockKeyOf: (jobId: string) => string;
+  /** The job's stored `data` as the queue holds it; null when the job is gone. */
+  readonly loadData: (jobId: string) => Promise<string | null>;
   readonly lockDurationMs: number;
   readonly metrics?: WorkerMetrics;
 }
@@ -105,6 +115,21 @@ export class HeldJobLifecycle implements HeldJobOutcomes {
 
   /** BullMQ's processor: settles once the job's increments are durable (or refused, or lost). */
   async receive(job: Job, token: string | undefined): Promise<void> {
+    const held = await this.hold(job, token);
+    if (held === undefined) return;
+    try {
+      await held.done;
+    } catch (err) {
+      if (held.unapplied.length > 0) await this.recordUnapplied(job, held);
+      throw err;
+    }
+  }
+
+  /**
+   * Parses, screens and buffers a job; undefined when it carries nothing. Its own function so
+   * that no variable of the long wait in {@link receive} keeps the parsed payload alive.
+   */
+  private async hold(job: Job, token: string | undefined): Promise<HeldJob | undefined> {
     // A job handed out while the shutdown deadline passed is released like the held ones.
     if (this.abandoned) throw new WaitingError(SHUTDOWN_RELEASE);
     const metrics = this.settings.metrics;
@@ -120,7 +145,7 @@ export class HeldJobLifecycle implements HeldJobOutcomes {
       throw new UnrecoverableError(err instanceof Error ? err.message : reason);
     }
     metrics?.incrementsReceived.inc(incrementCount(payload));
-    if (payload.c.length === 0) return;
+    if (payload.c.length === 0) return undefined;
     const instance = jobInstance(job.data, { id: jobId, timestamp: job.timestamp });
     let placer: JobPlacer;
     let screened: ScreenedPairs | undefined;
@@ -130,32 +155,46 @@ export class HeldJobLifecycle implements HeldJobOutcomes {
     } while (screened === undefined || placer.retired);
     if (this.abandoned) throw new WaitingError(SHUTDOWN_RELEASE);
     const pairs = screened.pairs;
-    let bytes = 0;
-    for (const [name] of pairs) bytes += name.length * 2 + PAIR_OVERHEAD_BYTES;
     // Counters applied under an earlier ring version (the trap) are not part of the held job:
-    // the change moves their sums.
-    const held = new HeldJob(
-      jobId,
-      pairs.length === payload.c.length ? payload : { ...payload, c: [...pairs] },
-      bytes,
-      { token: token ?? '', lockKey: this.settings.lockKeyOf(jobId), instance },
-    );
+    // the change moves their sums. Such a shortened payload is kept (the queue has the whole
+    // one); any other is read again from the queue on the rare paths that need it.
+    const whole = pairs.length === payload.c.length;
+    let bytes = HELD_JOB_BYTES;
+    if (!whole) for (const [name] of pairs) bytes += name.length * 2 + PAIR_OVERHEAD_BYTES;
+    const placed = whole ? payload : { ...payload, c: [...pairs] };
+    const held = new HeldJob(jobId, placed, bytes, {
+      token: token ?? '',
+      lockKey: this.settings.lockKeyOf(jobId),
+      instance,
+    });
     if (screened.unapplied.length > 0) held.addUnapplied(screened.unapplied);
+    // BullMQ keeps its Job for as long as the processor runs: its parsed data goes too.
+    (job as { data: unknown }).data = undefined;
     if (pairs.length === 0) {
       held.placed([]);
       this.done(held);
     } else {
-      held.placed(placer.place(held));
+      held.placed(placer.place(held, placed));
+      if (whole) held.forgetPayload();
       this.heldJobs.add(held);
       this.queueJobs.set(held, job);
       this.hooks.held();
     }
-    try {
-      await held.done;
-    } catch (err) {
-      if (held.unapplied.length > 0) await this.recordUnapplied(job, payload, held);
-      throw err;
-    }
+    return held;
+  }
+
+  async payloadOf(job: HeldJob): Promise<JobPayload | undefined> {
+    return job.payload ?? (await this.stored(job.id))?.payload;
+  }
+
+  /** The job as the queue stores it now: its data and the payload parsed from it. */
+  private async stored(
+    jobId: string,
+  ): Promise<{ data: Record<string, unknown>; payload: JobPayload } | undefined> {
+    const raw = await this.settings.loadData(jobId);
+    if (raw === null) return undefined;
+    const data = JSON.parse(raw) as Record<string, unknown>;
+    return { data, payload: parseJobPayload(data, jobId) };
   }
 
   partApplied(job: HeldJob): void {
@@ -233,13 +272,13 @@ export class HeldJobLifecycle implements HeldJobOutcomes {
     this.heldJobs.remove(job);
     this.awaitConfirmation(job);
     this.hooks.released();
-    metrics?.lag.observe(Math.max(0, Date.now() - job.payload.t) / 1000);
+    metrics?.lag.observe(Math.max(0, Date.now() - job.producedAt) / 1000);
     if (job.unapplied.length === 0) {
-      metrics?.incrementsFlushed.inc(incrementCount(job.payload));
+      metrics?.incrementsFlushed.inc(job.increments);
       job.finish();
       return;
     }
-    const applied = job.payload.c.length - job.unapplied.length;
+    const applied = job.pairCount - job.unapplied.length;
     metrics?.incrementsFlushed.inc(Math.max(0, applied));
     metrics?.jobsFailed.inc({ reason: 'refused' });
     const reason = unappliedReason(job.unapplied);
@@ -266,20 +305,23 @@ export class HeldJobLifecycle implements HeldJobOutcomes {
    * Writes into the failed job what was not applied (`r`), so `countd failed retry` applies
    * exactly that. Retried a few times: without it a retry could not tell applied from not.
    */
-  private async recordUnapplied(job: Job, payload: JobPayload, held: HeldJob): Promise<void> {
+  private async recordUnapplied(job: Job, held: HeldJob): Promise<void> {
     // A part whose refusals are no longer known leaves `r` unwritten: `failed retry` then
     // refuses the job rather than re-apply a guess.
     if (held.unapplied.some((u) => u.name === '?')) return;
-    // Version 2 records each pair's minute, so a retry counts it in its buckets; the update
-    // keeps the stored form (flat `c` in version 2), not the parsed one.
-    const r = held.unapplied.map((u): JobPair =>
-      payload.v === 1
-        ? [u.name, u.delta]
-        : [u.name, u.delta, u.minute ?? pairMinute(payload, [u.name, u.delta])],
-    );
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
-        await job.updateData({ ...(job.data as object), r });
+        // The stored data, not a parsed form: the update keeps it (flat `c` in version 2).
+        const stored = await this.stored(held.id);
+        if (stored === undefined) return;
+        const { data, payload } = stored;
+        // Version 2 records each pair's minute, so a retry counts it in its buckets.
+        const r = held.unapplied.map((u): JobPair =>
+          payload.v === 1
+            ? [u.name, u.delta]
+            : [u.name, u.delta, u.minute ?? pairMinute(payload, [u.name, u.delta])],
+        );
+        await job.updateData({ ...data, r });
         return;
       } catch (err) {
         if (attempt === 3) this.hooks.queueError(asError(err));

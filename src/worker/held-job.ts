@@ -1,4 +1,4 @@
-import { jobInstance, type JobPayload } from '../jobs/index.js';
+import { incrementCount, jobInstance, type JobPayload } from '../jobs/index.js';
 
 /** How a worker proves it owns a job: BullMQ's lock key and the token this worker holds it by. */
 export interface JobOwnership {
@@ -23,12 +23,22 @@ export interface UnappliedIncrement {
  * pending until every node part is applied: a crash before that leaves the job to BullMQ's
  * stalled-job redelivery, so an acknowledged increment is never lost.
  *
+ * Its payload is kept only until it is buffered (see {@link forgetPayload}): the buffer holds
+ * the sums, and the rare paths that need the pairs again read them from the queue.
+ *
  * Everyone may read its state; only `HeldJobLifecycle` changes it (the methods below),
  * so what a job's parts, refusals and fate are has one writer. Its lease is not here: the
  * lease is `JobLeases`'s state.
  */
 export class HeldJob {
   readonly done: Promise<void>;
+  /** Epoch ms of the job's oldest increment (`t`). */
+  readonly producedAt: number;
+  /** Increments the job stands for (`n`, or one per pair). */
+  readonly increments: number;
+  /** Pairs the job carries for this worker to apply. */
+  readonly pairCount: number;
+  private kept: JobPayload | undefined;
   private partNodes: readonly number[] = [];
   private pending = 0;
   private readonly refused: UnappliedIncrement[] = [];
@@ -38,13 +48,30 @@ export class HeldJob {
 
   constructor(
     readonly id: string,
-    readonly payload: JobPayload,
+    payload: JobPayload,
     readonly bytes: number,
     readonly ownership: JobOwnership = { token: '', lockKey: '', instance: jobInstance(payload) },
   ) {
+    this.kept = payload;
+    this.producedAt = payload.t;
+    this.increments = incrementCount(payload);
+    this.pairCount = payload.c.length;
     this.done = new Promise<void>((resolve, reject) => {
       this.settle = (error) => (error === undefined ? resolve() : reject(error));
     });
+  }
+
+  /** The payload, until {@link forgetPayload}; then undefined (the queue still has it). */
+  get payload(): JobPayload | undefined {
+    return this.kept;
+  }
+
+  /**
+   * Drops the parsed pairs once they are buffered: held for every job until it is durable, they
+   * were most of a worker's heap under a backlog (docs/performance.md, "Worker memory").
+   */
+  forgetPayload(): void {
+    this.kept = undefined;
   }
 
   get token(): string {

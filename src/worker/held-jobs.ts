@@ -10,7 +10,7 @@ export class HeldJobs {
   add(job: HeldJob): void {
     this.jobCount++;
     this.byteCount += job.bytes;
-    this.producedAt.set(job, job.payload.t);
+    this.producedAt.set(job, job.producedAt);
   }
 
   remove(job: HeldJob): void {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import type { JobPair } from '../jobs/index.js';
+import type { JobPair, JobPayload } from '../jobs/index.js';
 import type { WorkerMetrics } from '../metrics/index.js';
 import {
   changeSplitsCounters,
@@ -182,8 +182,8 @@ export class RingGeneration {
   }
 
   /** Buffers a screened job; returns the indexes of the nodes it has a part on. */
-  place(job: HeldJob): number[] {
-    return this.buffer.add(job);
+  place(job: HeldJob, payload: JobPayload): number[] {
+    return this.buffer.add(job, payload);
   }
 
   answering(): Promise<boolean> {

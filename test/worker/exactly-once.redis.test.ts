@@ -130,7 +130,7 @@ describe('exactly-once effect', () => {
       const names = s.namesOn('a', 20, 'apply');
       const buffer = new FlushBuffer(1, () => 0, 1000);
       const job = new HeldJob('apply-1', payload(names.map((n, i) => [n, i + 1])), 0);
-      buffer.add(job);
+      buffer.add(job, job.payload!);
       const [group] = buffer.take(0);
 
       const first = await writer.apply(group!, [], access);
@@ -153,8 +153,8 @@ describe('exactly-once effect', () => {
 
       // A later group holding this job and a new one names only the applied job.
       const other = new HeldJob('apply-2', payload([[names[0]!, 100]]), 0);
-      buffer.add(new HeldJob('apply-1', job.payload, 0));
-      buffer.add(other);
+      buffer.add(new HeldJob('apply-1', job.payload!, 0), job.payload!);
+      buffer.add(other, other.payload!);
       const [mixed] = buffer.take(0);
       expect(await writer.apply(mixed!, [], access)).toEqual({
         kind: 'duplicates',
@@ -164,7 +164,7 @@ describe('exactly-once effect', () => {
 
       // Shrinking the marker of a completed job: its TTL drops to the grace period.
       const alone = new FlushBuffer(1, () => 0, 1000);
-      alone.add(other);
+      alone.add(other, other.payload!);
       const [rest] = alone.take(0);
       expect(await writer.apply(rest!, ['apply-1'], access)).toMatchObject({ kind: 'applied' });
       expect(await s.read(names[0]!)).toBe('101');

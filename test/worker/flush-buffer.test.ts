@@ -11,6 +11,9 @@ function job(pairs: Array<[string, number]>, id = `job-${++seq}`): HeldJob {
   return new HeldJob(id, { v: 1, t: 1, c: pairs }, 0);
 }
 
+/** Buffers a job's payload, as a worker does when it takes the job. */
+const put = (buffer: FlushBuffer, held: HeldJob): number[] => buffer.add(held, held.payload!);
+
 function deltas(group: FlushGroup | undefined): Record<string, number> {
   return Object.fromEntries(group?.deltas ?? []);
 }
@@ -26,7 +29,7 @@ describe('FlushBuffer', () => {
       ['n0:c', 3],
       ['n2:d', 4],
     ]);
-    expect(buffer.add(j)).toEqual([0, 2]);
+    expect(put(buffer, j)).toEqual([0, 2]);
     expect([0, 1, 2].map((n) => buffer.hasWork(n))).toEqual([true, false, true]);
 
     const [g0, ...more0] = buffer.take(0);
@@ -46,8 +49,8 @@ describe('FlushBuffer', () => {
       ['n0:y', 1],
     ]);
     const j2 = job([['n0:x', 10]]);
-    expect(buffer.add(j1)).toEqual([0]);
-    expect(buffer.add(j2)).toEqual([0]);
+    expect(put(buffer, j1)).toEqual([0]);
+    expect(put(buffer, j2)).toEqual([0]);
     expect(buffer.counters).toBe(2);
     const [group] = buffer.take(0);
     expect(deltas(group)).toEqual({ 'n0:x': 13, 'n0:y': 1 });
@@ -70,7 +73,7 @@ describe('FlushBuffer', () => {
     // Bigger than a group on its own: it gets a group to itself, whole.
     const big = job(Array.from({ length: 8 }, (_, i): [string, number] => [`n0:big${i}`, 1]));
     const j3 = job([['n0:g', 1]]);
-    for (const j of [j1, j2, big, j3]) expect(buffer.add(j)).toEqual([0]);
+    for (const j of [j1, j2, big, j3]) expect(put(buffer, j)).toEqual([0]);
 
     const groups = buffer.take(0);
     expect(groups.map((g) => g.jobs.map((j) => j.id))).toEqual([
@@ -97,26 +100,29 @@ describe('FlushBuffer', () => {
       ['d', 1],
     ]);
     const j3 = job([['e', 1]]);
-    for (const j of [j1, j2, j3]) buffer.add(j);
+    for (const j of [j1, j2, j3]) put(buffer, j);
     expect(buffer.take(0).map((g) => g.jobs.map((j) => j.id))).toEqual([[j1.id, j2.id], [j3.id]]);
   });
 
   it('tracks counters and bytes per group, and gives them back on release', () => {
     const buffer = new FlushBuffer(2, nodeOf, 3);
-    buffer.add(
+    put(
+      buffer,
       job([
         ['n0:alpha', 1],
         ['n1:beta', 1],
       ]),
     );
-    buffer.add(
+    put(
+      buffer,
       job([
         ['n0:alpha', 2],
         ['n0:gamma', 1],
       ]),
     ); // alpha already there: not counted again
-    buffer.add(job([['n0:delta', 1]])); // node 0's group is full (3)
-    buffer.add(
+    put(buffer, job([['n0:delta', 1]])); // node 0's group is full (3)
+    put(
+      buffer,
       job([
         ['n0:alpha', 1],
         ['n0:eps', 1],
@@ -147,10 +153,10 @@ describe('FlushBuffer', () => {
   it('swaps groups out on take: what is added during a flush goes to a new group', () => {
     const buffer = new FlushBuffer(1, () => 0, 100);
     const j1 = job([['x', 1]]);
-    buffer.add(j1);
+    put(buffer, j1);
     const [taken] = buffer.take(0);
     const j2 = job([['x', 5]]);
-    buffer.add(j2);
+    put(buffer, j2);
     expect(deltas(taken)).toEqual({ x: 1 });
     expect(taken?.jobs).toEqual([j1]);
     const [next] = buffer.take(0);
@@ -161,26 +167,27 @@ describe('FlushBuffer', () => {
   it('counts jobs since the last reset (the held-jobs flush trigger)', () => {
     const buffer = new FlushBuffer(1, () => 0, 100);
     expect(buffer.jobsSinceFlush).toBe(0);
-    buffer.add(job([['x', 1]]));
-    buffer.add(job([['y', 1]]));
+    put(buffer, job([['x', 1]]));
+    put(buffer, job([['y', 1]]));
     expect(buffer.jobsSinceFlush).toBe(2);
     buffer.resetJobsSinceFlush();
     expect(buffer.jobsSinceFlush).toBe(0);
-    buffer.add(job([['z', 1]]));
+    put(buffer, job([['z', 1]]));
     expect(buffer.jobsSinceFlush).toBe(1);
   });
 
   it('spills deltas whose sum would leave the safe-integer range into extra HINCRBYs', () => {
     const buffer = new FlushBuffer(1, () => 0, 100);
     const max = Number.MAX_SAFE_INTEGER;
-    buffer.add(job([['big', max]]));
-    buffer.add(
+    put(buffer, job([['big', max]]));
+    put(
+      buffer,
       job([
         ['big', max],
         ['small', 1],
       ]),
     );
-    buffer.add(job([['big', -max]]));
+    put(buffer, job([['big', -max]]));
     const [group] = buffer.take(0);
     expect(group?.spill).toEqual([['big', max]]);
     // max, then +max spilled, then -max summed with the first: 0 + spill max.
@@ -206,11 +213,11 @@ describe('FlushGroup.rebuild', () => {
       ['n0:z', 3],
       ['n1:y', 7],
     ]);
-    buffer.add(applied);
-    buffer.add(rest);
+    put(buffer, applied);
+    put(buffer, rest);
     const [group] = buffer.take(0);
     expect(deltas(group)).toEqual({ 'n0:x': 11, 'n0:z': 3 });
-    group!.rebuild([rest], (name) => nodeOf(name) === 0);
+    group!.rebuild([{ job: rest, payload: rest.payload! }], (name) => nodeOf(name) === 0);
     expect(group?.jobs).toEqual([rest]);
     expect(deltas(group)).toEqual({ 'n0:x': 10, 'n0:z': 3 });
     expect(group?.spill).toEqual([]);

@@ -1,14 +1,19 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { FlushBuffer } from '../../src/worker/flush-buffer.js';
+import type { JobPayload } from '../../src/jobs/index.js';
 import type { HeldJob } from '../../src/worker/held-job.js';
 import { HeldJobLifecycle } from '../../src/worker/held-job-lifecycle.js';
 
 /** Names say their node: `n1:views` lives on node 1. */
 const nodeOf = (name: string): number => Number(/^n(\d+):/.exec(name)?.[1] ?? Number.NaN);
 
+/** What the queue stores of each fake job: its `data` as JSON. */
+const queueData = new Map<string, string>();
+
 /** The few members of a BullMQ job the lifecycle reads, and what it writes back. */
 function fakeJob(id: string, data: unknown) {
+  queueData.set(id, JSON.stringify(data));
   const written: unknown[] = [];
   const job = {
     id,
@@ -37,11 +42,15 @@ function setup() {
         unapplied: [],
         dropped: 0,
       }),
-    place: (job: HeldJob) => buffer.add(job),
+    place: (job: HeldJob, placed: JobPayload) => buffer.add(job, placed),
   };
   const lifecycle = new HeldJobLifecycle(
     () => Promise.resolve(placer),
-    { lockKeyOf: (id) => `bull:q:${id}:lock`, lockDurationMs: 1000 },
+    {
+      lockKeyOf: (id) => `bull:q:${id}:lock`,
+      lockDurationMs: 1000,
+      loadData: (id) => Promise.resolve(queueData.get(id) ?? null),
+    },
     {
       held: () => events.push('held'),
       released: () => events.push('released'),
@@ -92,6 +101,21 @@ describe('HeldJobLifecycle', () => {
     lifecycle.settled(job);
     lifecycle.settled(job);
     expect(confirmed).toEqual([['j-1', [0, 1]]]);
+  });
+
+  it('drops the parsed payload once buffered and reads it back from the queue when asked', async () => {
+    const { lifecycle, take } = setup();
+    const data = onBothNodes();
+    const { job } = fakeJob('j-forget', data);
+    const { held } = await take(job);
+    const [h] = held;
+    // Neither the held job nor BullMQ's Job keeps the pairs: the buffer has their sums.
+    expect([h?.payload, job.data]).toEqual([undefined, undefined]);
+    expect([h?.producedAt, h?.increments, h?.pairCount]).toEqual([data.t, 2, 2]);
+    expect(await lifecycle.payloadOf(h!)).toEqual(data);
+    // Gone from the queue (another worker completed it): nothing to read back.
+    queueData.delete('j-forget');
+    expect(await lifecycle.payloadOf(h!)).toBeUndefined();
   });
 
   it('fails a job with exactly what a node refused, and records it in the job (r)', async () => {

@@ -253,7 +253,8 @@ describe('workers follow the ring version live', () => {
     // identity a holds now), with the job's v1 marker and instance.
     const writer = new NodeWriter('a', a, from, SETTINGS, 1);
     const buffer = new FlushBuffer(1, () => 0, 1000);
-    buffer.add(new HeldJob('trap-1', { ...data, c: pairs.filter(([n]) => onA.includes(n)) }, 0));
+    const onlyA = { ...data, c: pairs.filter(([n]) => onA.includes(n)) };
+    buffer.add(new HeldJob('trap-1', onlyA, 0), onlyA);
     const [group] = buffer.take(0);
     const identity = (await a.get(s.layout.keys.nodeIdentity()))!;
     const applied = await writer.apply(group!, [], {

@@ -1,3 +1,4 @@
+import { limitHeapGrowth } from '../../process/heap-growth.js';
 import { runWorker } from '../../worker/run-worker.js';
 import type { Command } from '../command.js';
 import { CONFIG_FLAGS_HELP, configFromFlagsOnly } from '../config-flags.js';
@@ -15,6 +16,7 @@ SIGTERM/SIGINT drain: stop taking jobs, flush, complete, exit 0 (1 if the deadli
 ${CONFIG_FLAGS_HELP}
 `,
   async run(args, io) {
+    limitHeapGrowth(process.execArgv, io.env['NODE_OPTIONS']);
     return runWorker(configFromFlagsOnly('worker', args, io.env), io.stopSignal);
   },
 };
