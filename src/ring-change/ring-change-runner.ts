@@ -7,6 +7,7 @@ import { CountdKeys } from '../keys/index.js';
 import { beginChange } from './change-begin.js';
 import { enterPhase, finishChange, saveProgress, type RecordKeys } from './change-records.js';
 import { CounterMover } from './counter-mover.js';
+import { repackHashes } from './hash-repack.js';
 import { snapshotJobs, pruneFinishedJobs } from './jobs-snapshot.js';
 import { MoveRate } from './move-rate.js';
 import { scanMoves, type MoveChunk, type MoveItem } from './move-scan.js';
@@ -304,7 +305,9 @@ export class RingChangeRunner extends EventEmitter<RingChangeRunnerEvents> {
         cursor = next;
         if (found.length > 0) await client.unlink(...found);
       } while (cursor !== '0');
-      this.step({ kind: 'cleaned', node: node.id }, signal);
+      // Hashes the change emptied below the listpack limit are compact again only if rewritten.
+      const repacked = await repackHashes(client, layoutOf(change.to));
+      this.step({ kind: 'cleaned', node: node.id, repacked }, signal);
     }
     await finishChange(this.records);
   }

@@ -11,4 +11,5 @@ export type RingChangeStep =
   | { readonly kind: 'moved-in'; readonly node: string; readonly fields: number }
   | { readonly kind: 'moved-out'; readonly node: string; readonly fields: number }
   | { readonly kind: 'settle-poll'; readonly jobsLeft: number }
-  | { readonly kind: 'cleaned'; readonly node: string };
+  /** `repacked`: hashes rewritten to be listpacks again (repack-hash.lua). */
+  | { readonly kind: 'cleaned'; readonly node: string; readonly repacked: number };

@@ -106,7 +106,8 @@ scenarios, prints a table and, with --json FILE, writes the figures.
 
 b3 (in-process Map flushed as pipelined HINCRBY), b1 and redis-benchmark run --repeat times,
 medians reported. storage: 1M and 10M counters (quick: 1M) on fresh nodes, countd's hashes
-with the default and with a listpack-sized bucket count, against one key per counter.
+with the default and with the bucket count "countd ring layout --buckets fit" picks, against one
+key per counter.
 rss-backlog: S1's increments queued first, then one worker with default settings drains them.
 `;
 

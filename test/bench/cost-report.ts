@@ -110,11 +110,11 @@ export function costFigures(c: CostInputs): Figures {
     const l = sizeLabel(size.counters);
     const keys = size.keyPerCounter.bytesPerCounter;
     figures[`bytes_per_counter_${l}`] = size.defaultLayout.bytesPerCounter;
-    figures[`bytes_per_counter_sized_${l}`] = size.sizedLayout.bytesPerCounter;
+    figures[`bytes_per_counter_fitted_${l}`] = size.fittedLayout.bytesPerCounter;
     figures[`bytes_per_counter_key_per_counter_${l}`] = keys;
     figures[`bytes_ratio_${l}`] = size.defaultLayout.bytesPerCounter / keys;
-    figures[`bytes_ratio_sized_${l}`] = size.sizedLayout.bytesPerCounter / keys;
-    figures[`buckets_sized_${l}`] = size.sizedLayout.buckets;
+    figures[`bytes_ratio_fitted_${l}`] = size.fittedLayout.bytesPerCounter / keys;
+    figures[`buckets_fitted_${l}`] = size.fittedLayout.buckets;
   }
   return figures;
 }
@@ -156,7 +156,7 @@ function storageRows(s: StorageResult): CostRow[] {
         ok: undefined,
       },
       hashes('countd hashes, default', size.defaultLayout),
-      hashes('countd hashes, sized to the listpack limit', size.sizedLayout),
+      hashes('countd hashes, `ring layout --buckets fit`', size.fittedLayout),
     );
   }
   return rows;

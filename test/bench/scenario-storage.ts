@@ -1,5 +1,5 @@
 import { HashRing } from '../../src/ring/index.js';
-import { StorageLayout } from '../../src/storage/index.js';
+import { StorageLayout, fittedBuckets } from '../../src/storage/index.js';
 import { NODE_IDS, startFreshServers, usedMemory, type BenchServer } from './bench-stack.js';
 import { RespSink } from './resp-sink.js';
 import { valueOf } from './scenario-memory.js';
@@ -22,8 +22,8 @@ export interface StorageSize {
   readonly counters: number;
   /** countd's layout with the default bucket count. */
   readonly defaultLayout: StorageLayoutRun;
-  /** countd's layout with a bucket count that keeps every hash under the listpack limit. */
-  readonly sizedLayout: StorageLayoutRun;
+  /** countd's layout with the bucket count `countd ring layout --buckets fit` picks. */
+  readonly fittedLayout: StorageLayoutRun;
   readonly keyPerCounter: StorageLayoutRun;
 }
 
@@ -40,19 +40,10 @@ const PREFIX = 'countd';
 const BATCH = 2000;
 
 /**
- * Mean fields per hash that keeps the fullest of thousands of hashes under `limit`: bucket
- * fills are ~Poisson, so mean + 5 standard deviations (sqrt of the mean) must stay below it.
- */
-export function safeMeanFields(limit: number): number {
-  const root = (-5 + Math.sqrt(25 + 4 * limit)) / 2;
-  return Math.max(1, Math.floor(root * root));
-}
-
-/**
  * Bytes per counter at each size, `used_memory` after minus before on 3 fresh servers (the
  * counters placed by the ring, values spread over 1..100000), for: countd's hashes with
- * `defaultBuckets` buckets, countd's hashes with a bucket count derived from the cardinality
- * and the node's `hash-max-listpack-entries`, and one key per counter (`INCRBY`). Loaded over
+ * `defaultBuckets` buckets, countd's hashes with the bucket count `ring layout --buckets fit`
+ * derives from the cardinality and the node's `hash-max-listpack-entries`, and one key per counter (`INCRBY`). Loaded over
  * raw pipelined RESP: a storage measurement, not a client or queue one.
  */
 export async function runStorage(
@@ -84,7 +75,16 @@ export async function runStorage(
       placement[i] = n;
       perNode[n]!++;
     }
-    const sized = Math.ceil(Math.max(...perNode) / safeMeanFields(listpackEntries));
+    // What `countd ring layout --buckets fit` would pick for these counters.
+    const fitted = fittedBuckets(
+      perNode.map((counters, n) => ({
+        node: NODE_IDS[n]!,
+        counters,
+        fullest: 0,
+        listpackEntries,
+        listpackKnown: true,
+      })),
+    );
     const run = (buckets: number): Promise<StorageLayoutRun> => {
       progress(
         `storage: ${counters.toLocaleString('en-US')} counters, ` +
@@ -95,7 +95,7 @@ export async function runStorage(
     results.push({
       counters,
       defaultLayout: await run(defaultBuckets),
-      sizedLayout: await run(sized),
+      fittedLayout: await run(fitted),
       keyPerCounter: await run(0),
     });
   }

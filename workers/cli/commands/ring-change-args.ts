@@ -23,6 +23,9 @@ export type RingChangeAsk =
       readonly rollups?: Rollups | undefined;
     };
 
+/** `--buckets fit`: as many hashes per node as keep them listpacks with room to grow. */
+export const FIT = 'fit';
+
 /** A parsed `ring add|remove|reweight|layout` command line. */
 export interface RingChangeArgs {
   readonly request: RingChangeAsk;
@@ -35,6 +38,8 @@ export interface RingChangeArgs {
   readonly dryRun: boolean;
   readonly json: boolean;
   readonly pacing: Pacing;
+  /** `layout --buckets fit`: the bucket count is derived from what the nodes hold now. */
+  readonly fitBuckets: boolean;
   readonly parsed: ParsedArgs;
 }
 
@@ -88,7 +93,7 @@ const USAGE: Record<RingChangeKind, string> = {
   add: 'countd ring add <id>[:<weight>]=<url>',
   remove: 'countd ring remove <id>',
   reweight: 'countd ring reweight <id> <weight>',
-  layout: 'countd ring layout [--buckets <B>] [--rollups <spec>]',
+  layout: 'countd ring layout [--buckets <B>|fit] [--rollups <spec>]',
 };
 
 /** Parses the arguments of `countd ring <kind>`; bad usage throws a UsageError or ConfigError. */
@@ -103,8 +108,10 @@ export function parseRingChangeArgs(kind: RingChangeKind, args: readonly string[
     );
   }
   const pacing = parsePacing(parsed);
+  const fitBuckets = kind === 'layout' && stringFlag(parsed, 'buckets') === FIT;
   const { request, added } = requestOf(kind, parsed);
-  return { request, added, wait, dryRun, json: parsed.values.json === true, pacing, parsed };
+  const json = parsed.values.json === true;
+  return { request, added, wait, dryRun, json, pacing, fitBuckets, parsed };
 }
 
 function requestOf(
@@ -152,10 +159,14 @@ function requestOf(
       const rollups = stringFlag(parsed, 'rollups');
       if (raw === undefined && rollups === undefined)
         throw new UsageError(`countd ring layout: give the new bucket count or rollups (${usage})`);
+      // `fit`: the command counts the nodes' hashes first (parseRingChangeArgs says so).
+      const buckets = raw === undefined || raw === FIT ? undefined : raw;
       return {
         request: {
           kind,
-          ...(raw === undefined ? {} : { buckets: SETTINGS.buckets.parse(raw, '--buckets') }),
+          ...(buckets === undefined
+            ? {}
+            : { buckets: SETTINGS.buckets.parse(buckets, '--buckets') }),
           ...(rollups === undefined
             ? {}
             : { rollups: SETTINGS.rollups.parse(rollups, '--rollups') }),

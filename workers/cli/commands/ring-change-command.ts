@@ -1,8 +1,14 @@
 import type { Redis } from 'ioredis';
-import { parseConfig, requireQueue, type CountdConfig } from '../../../src/config/index.js';
+import {
+  SETTINGS,
+  parseConfig,
+  requireQueue,
+  type CountdConfig,
+} from '../../../src/config/index.js';
 import { CountdKeys } from '../../../src/keys/index.js';
 import { closeConnection } from '../../../src/redis/index.js';
 import {
+  layoutOf,
   planChange,
   proposeRing,
   readRingState,
@@ -10,6 +16,7 @@ import {
   type RingRecord,
   type RingState,
 } from '../../../src/ring-change/index.js';
+import { FIT_GROWTH, fittedBuckets, measureNodeFill } from '../../../src/storage/index.js';
 import { EXIT_FAILURE, EXIT_OK, type CommandIo } from '../command.js';
 import { configFlagValues } from '../config-flags.js';
 import type { Subcommand } from '../run-subcommand.js';
@@ -29,7 +36,10 @@ import { queueClient } from './ring-status.js';
 export function ringChangeCommand(kind: RingChangeKind): Subcommand {
   return async (args, io) => {
     const ask = parseRingChangeArgs(kind, args);
-    const config = parseConfig(io.env, configFlagValues(ask.parsed));
+    // `--buckets` names the new layout here (a count or `fit`), not this process's COUNTD_BUCKETS.
+    const flags = configFlagValues(ask.parsed);
+    delete flags['buckets'];
+    const config = parseConfig(io.env, flags);
     const queue = queueClient(requireQueue(config));
     const nodes = new RingNodeClients(config, ask.added);
     try {
@@ -40,8 +50,21 @@ export function ringChangeCommand(kind: RingChangeKind): Subcommand {
         io.stderr.write(`countd ring ${kind}: ${noRing(config.queueName)}\n`);
         return EXIT_FAILURE;
       }
-      const to = proposeRing(from, ask.request);
       const running = state.change;
+      let request = ask.request;
+      if (ask.fitBuckets) {
+        if (running !== undefined) {
+          io.stderr.write(
+            `countd ring layout --buckets fit: a change is in progress (phase ${running.phase}); ` +
+              'the fit counts a settled ring: let it finish (countd ring resume), then fit\n',
+          );
+          return EXIT_FAILURE;
+        }
+        const buckets = await fitBuckets(from, nodes, io);
+        if (buckets === undefined) return EXIT_OK;
+        request = { ...request, kind: 'layout', buckets };
+      }
+      const to = proposeRing(from, request);
       if (running !== undefined && running.to.fingerprint !== to.fingerprint) {
         io.stderr.write(
           `countd ring ${kind}: another change is in progress (${changeTitle(running.from, running.to)}, ` +
@@ -60,6 +83,42 @@ export function ringChangeCommand(kind: RingChangeKind): Subcommand {
       await Promise.all([closeConnection(queue), nodes.close()]);
     }
   };
+}
+
+/**
+ * `--buckets fit`: counts every node's hashes under the current layout and derives the hashes per
+ * node that keep them listpacks with room to grow (docs/storage-layout.md, "Choosing the bucket
+ * count"). Undefined, after saying so, when the current count is enough: fit never shrinks.
+ */
+async function fitBuckets(
+  from: RingRecord,
+  nodes: RingNodeClients,
+  io: CommandIo,
+): Promise<number | undefined> {
+  const layout = layoutOf(from);
+  const clients = nodes.forRings(from);
+  const fills = await Promise.all(
+    from.nodes.map((n) => measureNodeFill(n.id, clients.get(n.id)!, layout)),
+  );
+  const fitted = fittedBuckets(fills);
+  for (const f of fills)
+    io.stderr.write(
+      `node ${f.node}: ${f.counters.toLocaleString('en-US')} counters in ${from.buckets} hashes, ` +
+        `the fullest ${f.fullest} fields; hash-max-listpack-entries ${f.listpackEntries}` +
+        `${f.listpackKnown ? '' : ' (assumed: the node refused CONFIG GET)'}\n`,
+    );
+  if (fitted <= from.buckets) {
+    io.stderr.write(
+      `the layout fits: ${from.buckets} hashes per node hold ${FIT_GROWTH}× these counters as ` +
+        `listpacks (${fitted} would); nothing to change\n`,
+    );
+    return undefined;
+  }
+  io.stderr.write(
+    `fitted: ${fitted} hashes per node (${FIT_GROWTH}× the counters of the fullest node, ` +
+      'each hash kept a listpack)\n',
+  );
+  return SETTINGS.buckets.parse(String(fitted), '--buckets fit');
 }
 
 /**

@@ -16,7 +16,7 @@ Usage:
   countd ring add <id>[:<weight>]=<url>  [--wait] [--dry-run] [--json] [--batch N] [--max-rate N]
   countd ring remove <id>                [--wait] [--dry-run] [--json] [--batch N] [--max-rate N]
   countd ring reweight <id> <weight>     [--wait] [--dry-run] [--json] [--batch N] [--max-rate N]
-  countd ring layout --buckets <B>       [--wait] [--dry-run] [--json] [--batch N] [--max-rate N]
+  countd ring layout --buckets <B|fit>   [--wait] [--dry-run] [--json] [--batch N] [--max-rate N]
   countd ring status [--json]
   countd ring resume [--wait] [--json] [--batch N] [--max-rate N]
 
@@ -64,7 +64,9 @@ Options:
   --dry-run        print what the change would move (counters per node, buckets, share
                    expected and measured) and change nothing
   --batch N        counters per move step (default 1000)
-  --buckets B      layout: the new number of hashes per node
+  --buckets B      layout: the new number of hashes per node; \`fit\` counts the nodes' hashes
+                   and takes enough for twice the counters of the fullest node, each hash
+                   within its hash-max-listpack-entries (never fewer than now)
 
 ${CONFIG_FLAGS_HELP}
 

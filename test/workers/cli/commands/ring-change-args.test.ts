@@ -37,6 +37,10 @@ describe('parseRingChangeArgs', () => {
       kind: 'layout',
       buckets: 8192,
     });
+    expect(parseRingChangeArgs('layout', ['--buckets', '8192']).fitBuckets).toBe(false);
+    // `fit`: no count yet; the command derives it from the nodes.
+    const fit = parseRingChangeArgs('layout', ['--buckets', 'fit', '--dry-run']);
+    expect([fit.request, fit.fitBuckets, fit.dryRun]).toEqual([{ kind: 'layout' }, true, true]);
     expect(parseRingChangeArgs('remove', ['b', '--batch', '500']).pacing).toEqual({
       batch: 500,
       maxRate: undefined,
@@ -58,6 +62,7 @@ describe('parseRingChangeArgs', () => {
     ['reweight with a bad weight', ['reweight', ['a', 'heavy']], /weight "heavy"/],
     ['layout without --buckets', ['layout', []], /give the new bucket count/],
     ['layout with a bad --buckets', ['layout', ['--buckets', 'many']], /--buckets/],
+    ['layout with --buckets FIT', ['layout', ['--buckets', 'FIT']], /--buckets/],
     ['layout with a positional', ['layout', ['8', '--buckets', '8']], /unexpected argument "8"/],
     [
       '--wait with --dry-run',
@@ -139,7 +144,7 @@ describe('countd ring add|remove|reweight|layout: bad usage', () => {
     expect(result.code).toBe(0);
     for (const sub of ['add <id>[:<weight>]=<url>', 'remove <id>', 'reweight <id> <weight>'])
       expect(result.stdout).toContain(`countd ring ${sub}`);
-    expect(result.stdout).toContain('countd ring layout --buckets <B>');
+    expect(result.stdout).toContain('countd ring layout --buckets <B|fit>');
     expect(result.stdout).toContain('countd ring status [--json]');
     expect(result.stdout).toContain('countd ring resume [--wait]');
   });
