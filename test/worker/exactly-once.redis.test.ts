@@ -278,6 +278,45 @@ describe('exactly-once effect', () => {
       expect(await counterValue(second.metrics.jobsReceived)).toBe(1);
     });
   });
+  describe('a held job the queue no longer has, found while its group is rebuilt', () => {
+    it('is dropped as lost, not applied from memory: its pairs were read back from the queue', async () => {
+      const s = stack();
+      const pairs = spread(s, 'gone');
+      const first = s.worker({ flushIntervalMs: 50, retryMaxMs: 100, lockDurationMs: 1000 });
+      await first.worker.start();
+      const b = s.server('b');
+      await b.stop();
+      try {
+        await s.add(payload(pairs), 'gone-1');
+        await waitFor('a and c to be applied', async () => {
+          return (await s.read(pairs[0]![0])) === '10' && (await s.read(pairs[2]![0])) === '12';
+        });
+        expect(await first.worker.close(300)).toBe(false);
+      } finally {
+        await b.restart();
+      }
+      // gone-2 shares node a's group with gone-1, whose part there is applied already: the
+      // apply finds that marker and the group is rebuilt from the payloads read back.
+      const [other] = s.namesOn('a', 1, 'gone-other');
+      await s.add(payload([[other!, 5]]), 'gone-2');
+      const second = s.worker({ flushIntervalMs: 3_600_000, lockDurationMs: 1000 });
+      await second.worker.start();
+      await waitFor('both jobs held', async () => second.worker.held === 2, 15_000);
+      // Another worker completed gone-2 meanwhile (removeOnComplete): its data is gone.
+      await redis.server(0).client().del(`bull:${s.queueName}:gone-2`);
+      await second.worker.flush();
+      await waitFor(
+        'gone-1 to complete',
+        async () => (await s.queue.getJobState('gone-1')) === 'completed',
+        15_000,
+      );
+      for (const [name, delta] of pairs) expect(await s.read(name)).toBe(String(delta));
+      expect(await s.read(other!)).toBeNull();
+      expect(await counterValue(second.metrics.jobsLost)).toBe(1);
+      expect(await counterValue(second.metrics.duplicatePartsSkipped, { node: 'a' })).toBe(1);
+      expect(second.worker.held).toBe(0);
+    });
+  });
 });
 
 function chunk(fields: string[]): Array<[string, string]> {
