@@ -26,6 +26,46 @@ describe('exactly-once effect', () => {
     await Promise.allSettled(producers.splice(0).map((p) => p.close()));
   });
 
+  /**
+   * Job `jobId` with `pairs` (from {@link spread}) applied on a and c by a worker that gives up
+   * while b is down: the job stays active, its lock left to expire, b's part not applied.
+   */
+  async function appliedOnAandCOnly(
+    s: Stack,
+    pairs: Array<[string, number]>,
+    jobId: string,
+  ): Promise<void> {
+    const first = s.worker({ flushIntervalMs: 50, retryMaxMs: 100, lockDurationMs: 1000 });
+    await first.worker.start();
+    const b = s.server('b');
+    await b.stop();
+    try {
+      await s.add(payload(pairs), jobId);
+      await waitFor('a and c to be applied', async () => {
+        return (await s.read(pairs[0]![0])) === '10' && (await s.read(pairs[2]![0])) === '12';
+      });
+      // The first worker cannot finish within its deadline: the job stays uncompleted.
+      expect(await first.worker.close(300)).toBe(false);
+      expect(await s.queue.getJobState(jobId)).toBe('active');
+    } finally {
+      await b.restart();
+    }
+  }
+
+  /** Waits for `jobId` to complete, then checks every counter of `pairs` holds its delta once. */
+  async function completedWith(
+    s: Stack,
+    jobId: string,
+    pairs: Array<[string, number]>,
+  ): Promise<void> {
+    await waitFor(
+      `${jobId} to complete`,
+      async () => (await s.queue.getJobState(jobId)) === 'completed',
+      15_000,
+    );
+    for (const [name, delta] of pairs) expect(await s.read(name)).toBe(String(delta));
+  }
+
   /** One counter per node, each with its own delta, in one payload. */
   function spread(s: Stack, stem: string): Array<[string, number]> {
     return NODE_IDS.map((id, i) => [s.namesOn(id, 1, stem)[0]!, 10 + i]);
@@ -248,29 +288,10 @@ describe('exactly-once effect', () => {
     it('redelivered to another worker after the first gave up: a and c are skipped, b is applied', async () => {
       const s = stack();
       const pairs = spread(s, 'redeliver');
-      const first = s.worker({ flushIntervalMs: 50, retryMaxMs: 100, lockDurationMs: 1000 });
-      await first.worker.start();
-      const b = s.server('b');
-      await b.stop();
-      try {
-        await s.add(payload(pairs), 'redeliver-1');
-        await waitFor('a and c to be applied', async () => {
-          return (await s.read(pairs[0]![0])) === '10' && (await s.read(pairs[2]![0])) === '12';
-        });
-        // The first worker cannot finish within its deadline: the job stays uncompleted.
-        expect(await first.worker.close(300)).toBe(false);
-        expect(await s.queue.getJobState('redeliver-1')).toBe('active');
-      } finally {
-        await b.restart();
-      }
+      await appliedOnAandCOnly(s, pairs, 'redeliver-1');
       const second = s.worker({ flushIntervalMs: 50, lockDurationMs: 1000 });
       await second.worker.start();
-      await waitFor(
-        'redeliver-1 to complete on the second worker',
-        async () => (await s.queue.getJobState('redeliver-1')) === 'completed',
-        15_000,
-      );
-      for (const [name, delta] of pairs) expect(await s.read(name)).toBe(String(delta));
+      await completedWith(s, 'redeliver-1', pairs);
       const skipped = second.metrics.duplicatePartsSkipped;
       expect(await counterValue(skipped, { node: 'a' })).toBe(1);
       expect(await counterValue(skipped, { node: 'c' })).toBe(1);
@@ -282,19 +303,7 @@ describe('exactly-once effect', () => {
     it('is dropped as lost, not applied from memory: its pairs were read back from the queue', async () => {
       const s = stack();
       const pairs = spread(s, 'gone');
-      const first = s.worker({ flushIntervalMs: 50, retryMaxMs: 100, lockDurationMs: 1000 });
-      await first.worker.start();
-      const b = s.server('b');
-      await b.stop();
-      try {
-        await s.add(payload(pairs), 'gone-1');
-        await waitFor('a and c to be applied', async () => {
-          return (await s.read(pairs[0]![0])) === '10' && (await s.read(pairs[2]![0])) === '12';
-        });
-        expect(await first.worker.close(300)).toBe(false);
-      } finally {
-        await b.restart();
-      }
+      await appliedOnAandCOnly(s, pairs, 'gone-1');
       // gone-2 shares node a's group with gone-1, whose part there is applied already: the
       // apply finds that marker and the group is rebuilt from the payloads read back.
       const [other] = s.namesOn('a', 1, 'gone-other');
@@ -305,12 +314,7 @@ describe('exactly-once effect', () => {
       // Another worker completed gone-2 meanwhile (removeOnComplete): its data is gone.
       await redis.server(0).client().del(`bull:${s.queueName}:gone-2`);
       await second.worker.flush();
-      await waitFor(
-        'gone-1 to complete',
-        async () => (await s.queue.getJobState('gone-1')) === 'completed',
-        15_000,
-      );
-      for (const [name, delta] of pairs) expect(await s.read(name)).toBe(String(delta));
+      await completedWith(s, 'gone-1', pairs);
       expect(await s.read(other!)).toBeNull();
       expect(await counterValue(second.metrics.jobsLost)).toBe(1);
       expect(await counterValue(second.metrics.duplicatePartsSkipped, { node: 'a' })).toBe(1);
