@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
+import type { JobPayload } from '../jobs/index.js';
 import type { WorkerMetrics } from '../metrics/index.js';
 import { backoffDelay } from '../retry/index.js';
 import { classifyFlushError, type FlushErrorReason } from './classify-flush-error.js';
 import type { FlushBuffer } from './flush-buffer.js';
 import type { FlushGroup } from './flush-group.js';
-import type { JobPayload } from '../jobs/index.js';
 import type { HeldJob, UnappliedIncrement } from './held-job.js';
 import type { FlusherContext, FlusherEvents, FlusherOptions } from './flusher-options.js';
 import type { NodeWriter, RefusalRecord } from './node-writer.js';
